@@ -1,0 +1,367 @@
+"""How a sheet's rows become the model: the layout rules of RULES.md.
+
+This stage knows nothing of files: it takes the non-empty cells of a sheet, row by row,
+and returns a ``Sheet``. Tables are found by their header text, never by position, so a
+lead's copy with reordered, renamed or shifted columns reads the same.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from planbook.model import (
+    Cell,
+    CoverRow,
+    CoverSheet,
+    CoverTable,
+    HeaderEntry,
+    Item,
+    OtherSheet,
+    PlanSheet,
+    Sheet,
+    Table,
+    TableRow,
+)
+
+Row = tuple[int, Sequence[Cell]]
+
+#: Leading words of each field's header, most specific first. Matched case-insensitively
+#: on the header's leading words, so a long header carrying its legend still matches.
+COLUMN_HEADERS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("ref", ("ref",)),
+    ("description", ("description",)),
+    ("milestone", ("milestone",)),
+    ("due", ("due",)),
+    ("lead", ("lead",)),
+    ("outcome", ("links to service outcome", "service outcome", "outcome", "driver")),
+    ("councils", ("councils impacted", "council impacted", "councils", "council")),
+    ("status", ("delivery status", "status")),
+    ("rag", ("rag",)),
+    ("progress", ("progress",)),
+)
+
+#: Header block labels -> their key in ``PlanSheet.header``.
+HEADER_LABELS: dict[str, str] = {
+    "annual plan for": "plan_for",
+    "last update": "last_update",
+    "last update (date and who by)": "last_update",
+    "jtb review": "jtb_review",
+    "jtb review date": "jtb_review",
+    "agreed date and who by": "agreed",
+}
+
+_PART_NUMBERS = {"1": 1, "2": 2, "3": 3, "one": 1, "two": 2, "three": 3}
+_TITLE = re.compile(r"part\s+(1|2|3|one|two|three)\b", re.IGNORECASE)
+_NOTE = re.compile(
+    r"sections\s*:.*|agreed plan|delivery tracking|no part\s+\w+\s+items?\.?", re.IGNORECASE
+)
+_DASHES = re.compile(r"-{2,}")
+_MARKER = "insert line above"
+_COVER_TABLES = {
+    "version control": "version_control",
+    "configuration control": "configuration_control",
+}
+
+
+def normalise_label(text: str) -> str:
+    """Lower case, single spaces, ``Council(s)`` as ``Councils``, no trailing colon."""
+    text = text.replace("(s)", "s").replace("(S)", "s")
+    return " ".join(text.split()).lower().rstrip(":").strip()
+
+
+def header_field(text: str) -> str | None:
+    """The field a table header names, or None."""
+    label = normalise_label(text)
+    for name, leads in COLUMN_HEADERS:
+        for lead in leads:
+            if label == lead or label.startswith((lead + " ", lead + "(", lead + "s")):
+                return name
+    return None
+
+
+def title_part(text: str) -> int | None:
+    """``Part Three - Forward Look`` -> 3; None when the text is no section title."""
+    match = _TITLE.match(text.strip())
+    return _PART_NUMBERS[match.group(1).lower()] if match else None
+
+
+def infer_part(fields: Iterable[str]) -> int:
+    """The part an untitled table's columns suggest.
+
+    Forward Look tables carry no delivery status or RAG; Part 1 and Part 2 tables share
+    one layout, so a tracked table is taken for the Annual Plan Items (Part 2).
+    """
+    return 2 if {"status", "rag"} & set(fields) else 3
+
+
+def _texts(cells: Sequence[Cell]) -> list[str]:
+    return [cell.text.strip() for cell in cells]
+
+
+def _written(cells: Sequence[Cell]) -> list[Cell]:
+    return [cell for cell in cells if cell.text.strip()]
+
+
+def _is_artefact(cells: Sequence[Cell]) -> bool:
+    texts = [text for text in _texts(cells) if text]
+    return bool(texts) and all(_DASHES.fullmatch(text) for text in texts)
+
+
+def _is_table_header(cells: Sequence[Cell]) -> bool:
+    texts = [text for text in _texts(cells) if text]
+    return (
+        len(texts) >= 2
+        and header_field(texts[0]) == "ref"
+        and header_field(texts[1]) == "description"
+    )
+
+
+def _is_title(cells: Sequence[Cell]) -> bool:
+    return len(cells) == 1 and title_part(cells[0].text) is not None
+
+
+def _is_note(cells: Sequence[Cell]) -> bool:
+    return all(_NOTE.fullmatch(text) for text in _texts(cells))
+
+
+def _is_marker(cells: Sequence[Cell]) -> bool:
+    return len(cells) == 1 and cells[0].text.strip().lower() == _MARKER
+
+
+def _header_key(cells: Sequence[Cell]) -> str | None:
+    return HEADER_LABELS.get(normalise_label(cells[0].text)) if cells else None
+
+
+def classify(rows: Sequence[Row]) -> str:
+    """``plan``, ``cover`` or ``other``, by what the sheet holds (RULES.md "The workbook")."""
+    for _, cells in rows:
+        if _header_key(cells) == "plan_for" or _is_table_header(cells):
+            return "plan"
+    for _, cells in rows:
+        if normalise_label(cells[0].text) in _COVER_TABLES:
+            return "cover"
+    return "other"
+
+
+def parse_sheet(name: str, index: int, state: str, rows: Sequence[Row]) -> Sheet:
+    """Turn a sheet's rows (non-empty cells only, in order) into the model."""
+    # Blank cells come only for their fill, which only a plan's RAG column reads.
+    texted = [(number, written) for number, cells in rows if (written := _written(cells))]
+    kind = classify(texted)
+    if kind == "plan":
+        return _PlanParser(name, index, state).parse(rows)
+    rows = texted
+    if kind == "cover":
+        return _parse_cover(name, index, state, rows)
+    return OtherSheet(
+        name=name,
+        index=index,
+        state=state,
+        content=tuple(cell for _, cells in rows for cell in cells),
+    )
+
+
+@dataclass
+class _OpenTable:
+    """A table while its rows are being read."""
+
+    header_row: int
+    header: dict[str, Cell]
+    extra_columns: list[Cell]
+    title: Cell | None
+    #: Column -> field (or, for a column with an unknown header, that header's text).
+    column_fields: dict[int, str]
+    known_columns: set[int]
+    repeated_headers: list[tuple[Cell, ...]] = field(default_factory=list)
+    markers: list[Cell] = field(default_factory=list)
+    items: list[list[TableRow]] = field(default_factory=list)
+
+    @classmethod
+    def start(cls, row: int, cells: Sequence[Cell], title: Cell | None) -> _OpenTable:
+        header: dict[str, Cell] = {}
+        extra: list[Cell] = []
+        for cell in cells:
+            name = header_field(cell.text)
+            if name is None or name in header:
+                extra.append(cell)
+            else:
+                header[name] = cell
+        table = cls(row, header, extra, title, {}, set())
+        table.map_columns(cells)
+        return table
+
+    def map_columns(self, cells: Sequence[Cell]) -> None:
+        """Read the columns from a header row; a repeated header may have moved them."""
+        self.column_fields, self.known_columns = {}, set()
+        for cell in cells:
+            name = header_field(cell.text)
+            if name is not None and name not in self.column_fields.values():
+                self.column_fields[cell.column] = name
+                self.known_columns.add(cell.column)
+            else:
+                self.column_fields[cell.column] = cell.text.strip()
+
+    def fields_of(self, cells: Sequence[Cell]) -> set[str]:
+        return {name for cell in cells if (name := header_field(cell.text)) is not None}
+
+    def add_row(self, number: int, cells: Sequence[Cell]) -> None:
+        by_field: dict[str, Cell] = {}
+        extra: list[tuple[str, Cell]] = []
+        stray: list[Cell] = []
+        for cell in cells:
+            column_field = self.column_fields.get(cell.column)
+            if not cell.text.strip() and column_field != "rag":
+                continue  # a blank cell counts only as a coloured RAG
+            if column_field is None:
+                stray.append(cell)
+            elif cell.column in self.known_columns:
+                by_field[column_field] = cell
+            else:
+                extra.append((column_field, cell))
+        row = TableRow(number, by_field, tuple(extra), tuple(stray))
+        starts_item = bool(row.text("ref").strip() or row.text("description").strip())
+        if starts_item or not self.items:
+            self.items.append([row])
+        else:
+            self.items[-1].append(row)
+
+    def close(self) -> Table:
+        part = title_part(self.title.text) if self.title is not None else None
+        return Table(
+            header_row=self.header_row,
+            header=self.header,
+            title=self.title,
+            part=part,
+            inferred_part=infer_part(self.header) if self.title is None else None,
+            extra_columns=tuple(self.extra_columns),
+            repeated_headers=tuple(self.repeated_headers),
+            markers=tuple(self.markers),
+            items=tuple(Item(tuple(rows)) for rows in self.items),
+        )
+
+
+class _PlanParser:
+    """Reads a service sheet top to bottom, one row at a time."""
+
+    def __init__(self, name: str, index: int, state: str) -> None:
+        self.name, self.index, self.state = name, index, state
+        self.header: list[HeaderEntry] = []
+        self.notes: list[Cell] = []
+        self.unplaced: list[Cell] = []
+        self.artefacts: list[Cell] = []
+        self.tables: list[Table] = []
+        self.open: _OpenTable | None = None
+        #: The last ``Part ...`` line since the last table: it titles the next table.
+        self.pending_title: Cell | None = None
+
+    def parse(self, rows: Sequence[Row]) -> PlanSheet:
+        for number, cells in rows:
+            self.read_row(number, cells)
+        self.close_table()
+        if self.pending_title is not None:
+            self.notes.append(self.pending_title)
+        return PlanSheet(
+            name=self.name,
+            index=self.index,
+            state=self.state,
+            unplaced=tuple(self.unplaced),
+            artefacts=tuple(self.artefacts),
+            header=tuple(self.header),
+            notes=tuple(sorted(self.notes, key=lambda cell: (cell.row, cell.column))),
+            tables=tuple(self.tables),
+        )
+
+    def read_row(self, number: int, cells: Sequence[Cell]) -> None:
+        texted = _written(cells)
+        if not texted:
+            return  # a coloured but empty row is formatting, not data
+        if _is_artefact(texted):
+            self.artefacts.extend(texted)
+        elif (key := _header_key(texted)) is not None:
+            self.close_table()
+            label, *rest = texted
+            self.header.append(HeaderEntry(key, label, rest[0] if rest else None))
+            self.unplaced.extend(rest[1:])
+        elif _is_table_header(texted):
+            self.read_table_header(number, texted)
+        elif _is_title(texted):
+            self.close_table()
+            if self.pending_title is not None:
+                self.notes.append(self.pending_title)
+            self.pending_title = texted[0]
+        elif _is_note(texted):
+            self.close_table()
+            self.notes.extend(texted)
+        elif self.open is not None:
+            if _is_marker(texted):
+                self.open.markers.append(texted[0])
+            else:
+                self.open.add_row(number, cells)
+        else:
+            self.unplaced.extend(texted)
+
+    def read_table_header(self, number: int, cells: Sequence[Cell]) -> None:
+        table = self.open
+        if table is not None and table.fields_of(cells) == set(table.header):
+            # Same fields, no title since: a print-break repeat, not a new table.
+            table.repeated_headers.append(tuple(cells))
+            table.map_columns(cells)
+            return
+        self.close_table()
+        self.open = _OpenTable.start(number, cells, self.pending_title)
+        self.pending_title = None
+
+    def close_table(self) -> None:
+        if self.open is not None:
+            self.tables.append(self.open.close())
+            self.open = None
+
+
+def _parse_cover(name: str, index: int, state: str, rows: Sequence[Row]) -> CoverSheet:
+    titles: list[Cell] = []
+    unplaced: list[Cell] = []
+    tables: dict[str, CoverTable] = {}
+    position = 0
+    while position < len(rows):
+        _, cells = rows[position]
+        key = _COVER_TABLES.get(normalise_label(cells[0].text))
+        if key is not None and key not in tables:
+            unplaced.extend(cells[1:])
+            tables[key], position = _read_cover_table(cells[0], rows, position + 1, unplaced)
+            continue
+        # Lines before the first control table are the cover's title lines.
+        (unplaced if tables else titles).extend(cells)
+        position += 1
+    return CoverSheet(
+        name=name,
+        index=index,
+        state=state,
+        unplaced=tuple(unplaced),
+        titles=tuple(titles),
+        version_control=tables.get("version_control"),
+        configuration_control=tables.get("configuration_control"),
+    )
+
+
+def _read_cover_table(
+    title: Cell, rows: Sequence[Row], position: int, unplaced: list[Cell]
+) -> tuple[CoverTable, int]:
+    """The header row after the title, then rows until a blank row or the next table."""
+    if position >= len(rows) or normalise_label(rows[position][1][0].text) in _COVER_TABLES:
+        return CoverTable(title, ()), position
+    previous, header = rows[position]
+    columns = {cell.column: cell.text.strip() for cell in header}
+    body: list[CoverRow] = []
+    position += 1
+    while position < len(rows):
+        number, cells = rows[position]
+        if number != previous + 1 or normalise_label(cells[0].text) in _COVER_TABLES:
+            break
+        placed = {columns[cell.column]: cell for cell in cells if cell.column in columns}
+        unplaced.extend(cell for cell in cells if cell.column not in columns)
+        body.append(CoverRow(number, placed))
+        previous = number
+        position += 1
+    return CoverTable(title, tuple(header), tuple(body)), position

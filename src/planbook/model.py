@@ -1,0 +1,345 @@
+"""The plan as planbook understands it: plain Python values, each tied to its cell.
+
+Everything the reader finds on a sheet lands somewhere in this model, so later stages
+(check, derive, write, diff) never go back to the workbook, and nothing a lead wrote is
+lost: cells the layout cannot place are kept as ``unplaced``, export artefacts as
+``artefacts``. ``Sheet.cells()`` walks every cell a sheet holds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar, Literal
+
+CellValue = str | int | float | bool | dt.date | dt.datetime | dt.time | None
+
+#: The fields of a plan table, in the order RULES.md lists them.
+FIELDS: tuple[str, ...] = (
+    "ref",
+    "description",
+    "milestone",
+    "due",
+    "lead",
+    "outcome",
+    "councils",
+    "status",
+    "rag",
+    "progress",
+)
+
+#: Text under one of these makes an item's own row its first milestone (RAG alone does not).
+MILESTONE_FIELDS: frozenset[str] = frozenset({"milestone", "due", "status", "progress"})
+
+SheetKind = Literal["plan", "cover", "other"]
+
+
+def column_letter(column: int) -> str:
+    """1 -> A, 27 -> AA."""
+    letters = ""
+    while column:
+        column, remainder = divmod(column - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
+
+
+def cell_text(value: CellValue) -> str:
+    """A value as a lead reads it: dates as ISO, whole numbers without a decimal point."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """One cell of the workbook: where it is and what it holds.
+
+    ``value`` is None only for a blank cell kept for its ``fill`` (a RAG cell coloured
+    instead of written). ``fill`` is the RGB hex of a solid fill where a rule needs it.
+    """
+
+    row: int
+    column: int
+    value: CellValue
+    fill: str | None = None
+
+    @property
+    def coordinate(self) -> str:
+        return f"{column_letter(self.column)}{self.row}"
+
+    @property
+    def text(self) -> str:
+        return cell_text(self.value)
+
+
+@dataclass(frozen=True, slots=True)
+class TableRow:
+    """One data row of a plan table, its cells sorted by field."""
+
+    row: int
+    cells: Mapping[str, Cell]
+    #: Cells under a header planbook does not know, with that header's text.
+    extra: tuple[tuple[str, Cell], ...] = ()
+    #: Cells under no header at all: kept and reported, never dropped.
+    stray: tuple[Cell, ...] = ()
+
+    def get(self, name: str) -> Cell | None:
+        return self.cells.get(name)
+
+    def text(self, name: str) -> str:
+        cell = self.cells.get(name)
+        return cell.text if cell is not None else ""
+
+    @property
+    def has_milestone_text(self) -> bool:
+        return any(self.text(name).strip() for name in MILESTONE_FIELDS)
+
+    def all_cells(self) -> Iterator[Cell]:
+        yield from self.cells.values()
+        yield from (cell for _, cell in self.extra)
+        yield from self.stray
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """An item of a table: the row that starts it and the rows that continue it."""
+
+    rows: tuple[TableRow, ...]
+
+    @property
+    def head(self) -> TableRow:
+        return self.rows[0]
+
+    @property
+    def row(self) -> int:
+        return self.head.row
+
+    @property
+    def ref(self) -> Cell | None:
+        return self.head.get("ref")
+
+    @property
+    def description(self) -> Cell | None:
+        return self.head.get("description")
+
+    @property
+    def head_is_milestone(self) -> bool:
+        return self.head.has_milestone_text
+
+    @property
+    def milestones(self) -> tuple[TableRow, ...]:
+        return self.rows if self.head_is_milestone else self.rows[1:]
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """A plan table: its header row, its title (if any) and its items."""
+
+    header_row: int
+    #: The header cell of each known field.
+    header: Mapping[str, Cell]
+    title: Cell | None = None
+    #: The part its title names (1, 2 or 3), None when untitled or unnumbered.
+    part: int | None = None
+    #: For an untitled table: the part its columns suggest.
+    inferred_part: int | None = None
+    #: Header cells whose text names no known field; their columns' cells go to ``extra``.
+    extra_columns: tuple[Cell, ...] = ()
+    #: Header rows repeated inside the table (print breaks): not data, kept for write-back.
+    repeated_headers: tuple[tuple[Cell, ...], ...] = ()
+    #: ``Insert Line Above`` template markers.
+    markers: tuple[Cell, ...] = ()
+    items: tuple[Item, ...] = ()
+
+    @property
+    def effective_part(self) -> int | None:
+        return self.part if self.part is not None else self.inferred_part
+
+    @property
+    def columns(self) -> dict[str, str]:
+        """Field -> column letter, in the order the columns stand."""
+        ordered = sorted(self.header.items(), key=lambda entry: entry[1].column)
+        return {name: column_letter(cell.column) for name, cell in ordered}
+
+    def has_field(self, name: str) -> bool:
+        return name in self.header
+
+    @property
+    def milestone_count(self) -> int:
+        return sum(len(item.milestones) for item in self.items)
+
+    def all_cells(self) -> Iterator[Cell]:
+        if self.title is not None:
+            yield self.title
+        yield from self.header.values()
+        yield from self.extra_columns
+        for repeat in self.repeated_headers:
+            yield from repeat
+        yield from self.markers
+        for item in self.items:
+            for row in item.rows:
+                yield from row.all_cells()
+
+
+@dataclass(frozen=True, slots=True)
+class HeaderEntry:
+    """A line of a service sheet's header block: ``Annual Plan for:`` and its value."""
+
+    key: str
+    label: Cell
+    value: Cell | None
+
+    @property
+    def text(self) -> str:
+        return self.value.text if self.value is not None else ""
+
+
+@dataclass(frozen=True, slots=True)
+class CoverRow:
+    row: int
+    #: Header text -> cell.
+    cells: Mapping[str, Cell]
+
+    def text(self, header: str) -> str:
+        cell = self.cells.get(header)
+        return cell.text if cell is not None else ""
+
+
+@dataclass(frozen=True, slots=True)
+class CoverTable:
+    """The Version Control or Configuration Control table of the cover."""
+
+    title: Cell
+    header: tuple[Cell, ...]
+    rows: tuple[CoverRow, ...] = ()
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return tuple(cell.text.strip() for cell in self.header)
+
+    def all_cells(self) -> Iterator[Cell]:
+        yield self.title
+        yield from self.header
+        for row in self.rows:
+            yield from row.cells.values()
+
+
+@dataclass(frozen=True, slots=True)
+class Sheet:
+    """What every sheet has: a name, a position, a visibility and the cells it could not place."""
+
+    name: str
+    index: int
+    state: str = "visible"
+    unplaced: tuple[Cell, ...] = ()
+    #: Rows of ``-----`` cells: an export artefact, not data.
+    artefacts: tuple[Cell, ...] = ()
+
+    kind: ClassVar[SheetKind] = "other"
+
+    def cells(self) -> Iterator[Cell]:
+        yield from self.unplaced
+        yield from self.artefacts
+
+
+@dataclass(frozen=True, slots=True)
+class PlanSheet(Sheet):
+    """A service's annual plan."""
+
+    header: tuple[HeaderEntry, ...] = ()
+    #: Free lines: ``Sections: ...``, ``Agreed Plan``, ``No Part 1 items``, unused titles.
+    notes: tuple[Cell, ...] = ()
+    tables: tuple[Table, ...] = ()
+
+    kind: ClassVar[SheetKind] = "plan"
+
+    @property
+    def service(self) -> str:
+        """The service the sheet plans for, from ``Annual Plan for:``; else the sheet name."""
+        entry = self.header_entry("plan_for")
+        return entry.text.strip() if entry is not None and entry.text.strip() else self.name
+
+    def header_entry(self, key: str) -> HeaderEntry | None:
+        return next((entry for entry in self.header if entry.key == key), None)
+
+    @property
+    def items(self) -> tuple[Item, ...]:
+        return tuple(item for table in self.tables for item in table.items)
+
+    @property
+    def stray(self) -> tuple[Cell, ...]:
+        """Cells inside tables that stand under no header."""
+        return tuple(cell for item in self.items for row in item.rows for cell in row.stray)
+
+    def cells(self) -> Iterator[Cell]:
+        yield from Sheet.cells(self)
+        for entry in self.header:
+            yield entry.label
+            if entry.value is not None:
+                yield entry.value
+        yield from self.notes
+        for table in self.tables:
+            yield from table.all_cells()
+
+
+@dataclass(frozen=True, slots=True)
+class CoverSheet(Sheet):
+    """The cover: title lines, Version Control and Configuration Control."""
+
+    titles: tuple[Cell, ...] = ()
+    version_control: CoverTable | None = None
+    configuration_control: CoverTable | None = None
+
+    kind: ClassVar[SheetKind] = "cover"
+
+    def cells(self) -> Iterator[Cell]:
+        yield from Sheet.cells(self)
+        yield from self.titles
+        for table in (self.version_control, self.configuration_control):
+            if table is not None:
+                yield from table.all_cells()
+
+
+@dataclass(frozen=True, slots=True)
+class OtherSheet(Sheet):
+    """Notes, lookups, anything that is not a plan: kept as it is."""
+
+    content: tuple[Cell, ...] = ()
+
+    def cells(self) -> Iterator[Cell]:
+        yield from Sheet.cells(self)
+        yield from self.content
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """A whole workbook: its sheets in workbook order."""
+
+    path: Path
+    sheets: tuple[Sheet, ...]
+
+    @property
+    def cover(self) -> CoverSheet | None:
+        return next((s for s in self.sheets if isinstance(s, CoverSheet)), None)
+
+    @property
+    def plan_sheets(self) -> tuple[PlanSheet, ...]:
+        return tuple(s for s in self.sheets if isinstance(s, PlanSheet))
+
+    def sheet(self, name: str) -> Sheet:
+        for candidate in self.sheets:
+            if candidate.name == name:
+                return candidate
+        raise KeyError(name)
