@@ -7,7 +7,9 @@ A ``PlanbookError`` (unusable file or options) becomes one line on stderr and ex
 from __future__ import annotations
 
 import json
+import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +33,53 @@ class _PlanbookGroup(click.Group):
 @click.version_option(package_name="planbook")
 def cli() -> None:
     """Read, check and write back the annual plan workbooks of the shared services."""
+
+
+@cli.command()
+@click.argument("workbook", type=_WORKBOOK)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "junit", "github"]),
+    default="text",
+    show_default=True,
+    help="text for people; json for tools; junit or github for CI systems.",
+)
+@click.option("--strict", is_flag=True, help="Exit 1 on warnings too, not only on errors.")
+@click.option(
+    "--schemas",
+    "schemas_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Use the vocabularies and table schemas in this folder (default: schemas/).",
+)
+@click.pass_context
+def check(
+    ctx: click.Context, workbook: Path, fmt: str, strict: bool, schemas_dir: Path | None
+) -> None:
+    """Check WORKBOOK: every problem with its cell and a fix. Exit 1 on errors."""
+    from planbook import render
+    from planbook.check import check_workbook
+
+    if schemas_dir is not None and not schemas_dir.is_dir():
+        raise PlanbookError(f"{schemas_dir}: no such schemas folder")
+    report = check_workbook(workbook, schemas_dir=schemas_dir)
+    if fmt == "json":
+        text = render.render_json(report)
+    elif fmt == "junit":
+        text = render.render_junit(report, strict=strict)
+    elif fmt == "github":
+        text = render.render_github(report)
+    else:
+        text = render.render_text(report, style=_terminal_style())
+    click.echo(text, nl=False)
+    ctx.exit(report.exit_code(strict=strict))
+
+
+def _terminal_style() -> Callable[..., str]:
+    """Colour for a person at a terminal; none when piped or when NO_COLOR is set."""
+    if os.environ.get("NO_COLOR") or not sys.stdout.isatty():
+        return lambda text, **_: text
+    return click.style
 
 
 @cli.command()

@@ -37,6 +37,11 @@ class MilestoneRow:
     item_number: int
     row: TableRow
 
+    @property
+    def is_milestone(self) -> bool:
+        """False for the row of an item that is kept although it is no milestone."""
+        return self.row is not self.item.head or self.item.head_is_milestone
+
     def record(self) -> dict[str, Any]:
         part = self.table.effective_part
         values: dict[str, Any] = {

@@ -15,6 +15,7 @@ from planbook.model import (
     Sheet,
     Table,
     TableRow,
+    shorten,
 )
 
 _ITEM_FIELDS = ("ref", "description")
@@ -122,7 +123,7 @@ def render_outline(data: dict[str, Any]) -> str:
                 if sheet.get(key) is not None:
                     lines.append(f"  {name}: {len(sheet[key]['rows'])} rows")
         for cell in sheet["unplaced"]:
-            lines.append(f"  unplaced {cell['cell']}: {_short(cell['value'])}")
+            lines.append(f"  unplaced {cell['cell']}: {shorten(cell['value'])}")
     return "\n".join(lines) + "\n"
 
 
@@ -151,8 +152,3 @@ def _table_line(table: dict[str, Any]) -> str:
         f"{milestones} milestones{extra}; columns "
         + " ".join(f"{field}={letter}" for field, letter in table["columns"].items())
     )
-
-
-def _short(text: str, limit: int = 60) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"

@@ -57,6 +57,9 @@ class StatusVocabulary:
 
     values: tuple[str, ...]
     aliases: tuple[tuple[str, str], ...] = ()
+    #: The value that means done (derived RAG B) and the one that means paused (A).
+    complete: str | None = None
+    paused: str | None = None
     _values_by_key: dict[str, str] = field(init=False, repr=False, compare=False, hash=False)
     _aliases_by_key: dict[str, str] = field(init=False, repr=False, compare=False, hash=False)
 
@@ -221,10 +224,16 @@ def _load_vocabularies_file(path: Path) -> tuple[StatusVocabulary, RagVocabulary
 
 def _status_vocabulary(data: _Checker) -> StatusVocabulary:
     section = data.mapping(data.root.get("delivery_status"), "delivery_status")
-    data.only_keys(section, "delivery_status", {"values", "aliases"})
+    data.only_keys(section, "delivery_status", {"values", "aliases", "complete", "paused"})
     values = data.values(section.get("values"), "delivery_status.values")
     aliases = data.aliases(_optional(section, "aliases", {}), "delivery_status", values)
-    return StatusVocabulary(values=values, aliases=aliases)
+    meanings = {}
+    for meaning in ("complete", "paused"):
+        value = _optional(section, meaning, None)
+        if value is not None and value not in values:
+            data.fail(f"delivery_status.{meaning} {_show(value)} is not one of the values")
+        meanings[meaning] = value
+    return StatusVocabulary(values=values, aliases=aliases, **meanings)
 
 
 def _rag_vocabulary(data: _Checker) -> RagVocabulary:

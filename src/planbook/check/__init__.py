@@ -1,0 +1,53 @@
+"""``check``: is the plan right? Findings that name the cell and the fix.
+
+Layout findings come from the model (``layout_rules``); everything about values runs
+through the pandera schemas of schemas/tables/ (``tables``), with the vocabularies of
+schemas/vocabularies.yaml and schemas/councils.yaml.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from planbook.check.layout_rules import layout_findings
+from planbook.findings import Finding, Report
+from planbook.model import Plan
+from planbook.read import read_workbook
+from planbook.schemas import load_vocabularies
+
+#: Findings about what a value is, which a shifted-row finding at the same cell explains.
+_EXPLAINED_BY_SHIFT = frozenset({"PB201", "PB202", "PB211", "PB221", "PB231"})
+
+
+def check_plan(plan: Plan, *, schemas_dir: Path | None = None) -> Report:
+    """Check a plan read with ``read_workbook`` against the schemas in ``schemas_dir``."""
+    from planbook.check.tables import load_table_schemas, table_findings
+
+    vocabularies = load_vocabularies(schemas_dir)
+    assert vocabularies.directory is not None
+    table_schemas = load_table_schemas(vocabularies.directory)
+    findings = [*layout_findings(plan), *table_findings(plan, vocabularies, table_schemas)]
+    return Report.collect(str(plan.path), _one_story_per_cell(findings))
+
+
+def check_workbook(path: Path | str, *, schemas_dir: Path | None = None) -> Report:
+    """Read and check a workbook."""
+    return check_plan(read_workbook(path), schemas_dir=schemas_dir)
+
+
+def _one_story_per_cell(findings: Iterable[Finding]) -> list[Finding]:
+    """A shifted row is reported as shifted: not also as bad values at the shifted cells,
+    nor as values missing from the cells they were shifted out of."""
+    findings = list(findings)
+    shifted_cells = {(f.sheet, f.cell) for f in findings if f.code == "PB105"}
+    shifted_rows = {(f.sheet, f.row) for f in findings if f.code == "PB105"}
+    return [
+        f
+        for f in findings
+        if not (f.code in _EXPLAINED_BY_SHIFT and (f.sheet, f.cell) in shifted_cells)
+        and not (f.code == "PB203" and (f.sheet, f.row) in shifted_rows)
+    ]
+
+
+__all__ = ["check_plan", "check_workbook"]

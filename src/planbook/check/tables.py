@@ -1,0 +1,172 @@
+"""Validating plan tables with the pandera schemas of schemas/tables/.
+
+Each table's rows (one per milestone) become a DataFrame holding only the columns the
+table has, so a schema's ``required`` columns are checked too. Tables with the same
+schema and the same columns are validated together, lazily, so one run reports every
+failure; each pandera failure case is then mapped back to its exact cell.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from planbook.check.messages import FIELD_NAMES, describe_failure
+from planbook.export import MilestoneRow, milestone_rows
+from planbook.findings import Finding
+from planbook.model import Plan, PlanSheet, Table
+from planbook.schemas import SchemaFileError, Vocabularies
+
+if TYPE_CHECKING:
+    import pandera.pandas as pa
+
+TABLES_FOLDER = "tables"
+
+
+@dataclass(frozen=True, eq=False)  # one object per file: compared by identity
+class TableSchema:
+    path: Path
+    parts: tuple[int, ...]
+    schema: pa.DataFrameSchema
+
+
+def load_table_schemas(directory: Path) -> dict[int, TableSchema]:
+    """The schema of each part (1, 2, 3) from ``directory/tables/*.yaml``."""
+    import yaml
+
+    import planbook.check.pandera_checks  # noqa: F401  (registers planbook's checks)
+
+    folder = directory / TABLES_FOLDER
+    paths = sorted(folder.glob("*.yaml")) if folder.is_dir() else []
+    if not paths:
+        raise SchemaFileError(folder, "no table schemas (*.yaml) found")
+    by_part: dict[int, TableSchema] = {}
+    for path in paths:
+        table_schema = _load_table_schema(path, yaml)
+        for part in table_schema.parts:
+            if part in by_part:
+                raise SchemaFileError(
+                    path, f"part {part} is already checked by {by_part[part].path.name}"
+                )
+            by_part[part] = table_schema
+    missing = sorted({1, 2, 3} - set(by_part))
+    if missing:
+        raise SchemaFileError(folder, f"no schema checks part {', '.join(map(str, missing))}")
+    return by_part
+
+
+def _load_table_schema(path: Path, yaml: Any) -> TableSchema:
+    import pandera.pandas as pa
+
+    try:
+        schema = pa.DataFrameSchema.from_yaml(path)
+    except yaml.YAMLError as error:
+        raise SchemaFileError(path, f"not valid YAML ({' '.join(str(error).split())})") from error
+    except AttributeError as error:
+        raise SchemaFileError(path, f"unknown check ({error})") from error
+    except (TypeError, ValueError, KeyError, pa.errors.SchemaDefinitionError) as error:
+        raise SchemaFileError(path, f"not a pandera schema ({error})") from error
+    parts = (schema.metadata or {}).get("parts")
+    if not isinstance(parts, list) or not parts or not all(p in (1, 2, 3) for p in parts):
+        raise SchemaFileError(path, "metadata.parts must list the parts it checks (1, 2, 3)")
+    return TableSchema(path, tuple(parts), schema)
+
+
+@dataclass(frozen=True)
+class _Group:
+    """Tables validated together: one schema, one set of columns."""
+
+    schema: TableSchema
+    fields: tuple[str, ...]
+
+
+def table_findings(
+    plan: Plan, vocabularies: Vocabularies, schemas: dict[int, TableSchema]
+) -> Iterator[Finding]:
+    """Every failure of every table against its part's schema, as findings."""
+    import pandas as pd
+    import pandera.pandas as pa
+
+    from planbook.check.pandera_checks import using
+
+    rows: dict[_Group, list[MilestoneRow]] = defaultdict(list)
+    tables: dict[_Group, list[tuple[PlanSheet, Table]]] = defaultdict(list)
+    for sheet in plan.plan_sheets:
+        for table in sheet.tables:
+            part = table.effective_part or 2
+            fields = tuple(name for name in table.header)
+            tables[_Group(schemas[part], fields)].append((sheet, table))
+    for row in milestone_rows(plan):
+        fields = tuple(name for name in row.table.header)
+        rows[_Group(schemas[row.table.effective_part or 2], fields)].append(row)
+
+    with using(vocabularies), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pandera's notices about its own future
+        for group, group_tables in tables.items():
+            members = rows.get(group, [])
+            frame = pd.DataFrame.from_records(
+                [_values(row, group.fields) for row in members],
+                columns=[*group.fields, "is_milestone"],
+            )
+            frame[list(group.fields)] = frame[list(group.fields)].astype(object)
+            try:
+                group.schema.schema.validate(frame, lazy=True)
+            except pa.errors.SchemaErrors as errors:
+                cases = errors.failure_cases.to_dict("records")
+                yield from _findings(cases, group, members, group_tables)
+
+
+def _values(row: MilestoneRow, fields: tuple[str, ...]) -> dict[str, Any]:
+    record = row.record()
+    values: dict[str, Any] = {name: record[name] for name in fields}
+    values["is_milestone"] = row.is_milestone
+    return values
+
+
+def _findings(
+    cases: list[dict[str, Any]],
+    group: _Group,
+    members: list[MilestoneRow],
+    tables: list[tuple[PlanSheet, Table]],
+) -> Iterator[Finding]:
+    schema = group.schema.schema
+    for case in cases:
+        check = str(case["check"])
+        name = check.split("(")[0]
+        if name == "column_in_dataframe":
+            for sheet, table in tables:
+                yield _missing_column(str(case["failure_case"]), sheet, table)
+            continue
+        if case["index"] is None:
+            continue  # a whole-frame failure with no row: dtype and the like
+        member = members[int(case["index"])]
+        if isinstance(case["failure_case"], dict):  # a table-wide check: {field: value}
+            field, value = next(iter(case["failure_case"].items()))
+            statistics = schema.checks[int(case["check_number"])].statistics
+        else:
+            field, value = str(case["column"]), case["failure_case"]
+            column_checks = schema.columns[field].checks
+            statistics = column_checks[int(case["check_number"])].statistics
+        yield describe_failure(name, statistics, member, field, str(value), check)
+
+
+def _missing_column(field: str, sheet: PlanSheet, table: Table) -> Finding:
+    first = min(table.header.values(), key=lambda cell: cell.column)
+    part = table.effective_part
+    what = f"the Part {part} table" if part else "the table"
+    name = FIELD_NAMES.get(field, field)
+    return Finding(
+        code="PB106",
+        sheet=sheet.name,
+        cell=first.coordinate,
+        value="",
+        message=f"{what} with its header on row {table.header_row} has no '{name}' column",
+        suggestion=f"add a '{name}' column to the header row",
+        sheet_index=sheet.index,
+        row=table.header_row,
+        column=first.column,
+    )

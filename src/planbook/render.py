@@ -1,0 +1,130 @@
+"""Rendering a check report: for a person (text), for tools (JSON), for CI (JUnit XML,
+GitHub annotations). Nothing here decides anything; the report already has.
+
+Text never carries a cell's control characters to the terminal: they are shown escaped.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from itertools import groupby
+from typing import Any
+from xml.etree import ElementTree
+
+from planbook.findings import Finding, Report, Severity
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_COLOURS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+
+Style = Callable[..., str]
+
+
+def safe(text: str) -> str:
+    """One line, control and bidi-override characters escaped (never sent raw to a terminal)."""
+    flat = " ".join(text.replace("\t", " ").splitlines()) if "\n" in text or "\r" in text else text
+    return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", flat)
+
+
+def _plain(text: str, **_: Any) -> str:
+    return text
+
+
+def render_text(report: Report, *, style: Style = _plain) -> str:
+    """Findings grouped by sheet, the cell first on each line, then a closing count."""
+    lines: list[str] = []
+    for sheet, findings in groupby(report.findings, key=lambda finding: finding.sheet):
+        lines.append(style(safe(sheet), bold=True))
+        for finding in findings:
+            lines.append(_text_line(finding, style))
+        lines.append("")
+    lines.extend(_summary_lines(report))
+    return "\n".join(lines) + "\n"
+
+
+def _text_line(finding: Finding, style: Style) -> str:
+    severity = style(f"{finding.severity.value:<7}", fg=_COLOURS[finding.severity])
+    cell = f"{finding.cell or '-':>6}"
+    fix = f" -> {safe(finding.suggestion)}" if finding.suggestion else ""
+    return f"  {cell}  {severity} {finding.code}  {safe(finding.message)}{fix}"
+
+
+def _summary_lines(report: Report) -> list[str]:
+    counts = report.counts()
+    parts = [
+        _plural(counts["error"], "error"),
+        _plural(counts["warning"], "warning"),
+        f"{counts['info']} info",
+    ]
+    return [f"{safe(report.file)}: {', '.join(parts)}"]
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" + ("" if count == 1 else "s")
+
+
+def render_json(report: Report) -> str:
+    return json.dumps(report.to_dict(), ensure_ascii=False, indent=2) + "\n"
+
+
+def render_junit(report: Report, *, strict: bool = False) -> str:
+    """JUnit XML: one test case per finding; errors (and warnings, with strict) fail."""
+    suite = ElementTree.Element(
+        "testsuite",
+        name=f"planbook check {report.file}",
+        tests=str(max(1, len(report.findings))),
+        failures=str(sum(_fails(finding, strict) for finding in report.findings)),
+        errors="0",
+    )
+    if not report.findings:
+        ElementTree.SubElement(suite, "testcase", classname="planbook", name="no findings")
+    for finding in report.findings:
+        case = ElementTree.SubElement(
+            suite,
+            "testcase",
+            classname=f"planbook.{_xml_text(finding.sheet)}",
+            name=_xml_text(f"{finding.location} {finding.code} {finding.name}"),
+        )
+        detail = _xml_text(f"{finding.message}. Fix: {finding.suggestion}")
+        if _fails(finding, strict):
+            failure = ElementTree.SubElement(
+                case, "failure", type=finding.severity.value, message=_xml_text(finding.message)
+            )
+            failure.text = detail
+        else:
+            ElementTree.SubElement(case, "system-out").text = detail
+    suites = ElementTree.Element("testsuites")
+    suites.append(suite)
+    ElementTree.indent(suites)
+    return ElementTree.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"
+
+
+def _fails(finding: Finding, strict: bool) -> bool:
+    return finding.severity is Severity.ERROR or (strict and finding.severity is Severity.WARNING)
+
+
+def _xml_text(text: str) -> str:
+    """XML 1.0 cannot hold most control characters at all: escape them as text."""
+    return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
+
+
+def render_github(report: Report) -> str:
+    """GitHub Actions workflow commands: one annotation per finding."""
+    lines = []
+    for finding in report.findings:
+        level = {"error": "error", "warning": "warning", "info": "notice"}[finding.severity.value]
+        title = _github_property(f"{finding.code} {finding.location}")
+        message = finding.message + (f" -> {finding.suggestion}" if finding.suggestion else "")
+        lines.append(
+            f"::{level} file={_github_property(report.file)},title={title}::{_github_data(message)}"
+        )
+    return "".join(line + "\n" for line in lines)
+
+
+def _github_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _github_property(text: str) -> str:
+    return _github_data(text).replace(":", "%3A").replace(",", "%2C")
