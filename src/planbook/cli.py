@@ -6,27 +6,94 @@ A ``PlanbookError`` (unusable file or options) becomes one line on stderr and ex
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from planbook.errors import PlanbookError
 
+if TYPE_CHECKING:
+    from planbook.derive import Settings
+
 _WORKBOOK = click.Path(path_type=Path, dir_okay=True, exists=False)
 
 
+_DAY = click.DateTime(formats=["%Y-%m-%d", "%d/%m/%Y"])
+
+
+def _derive_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The options every command that derives RAGs takes, and ``--schemas``."""
+    options = (
+        click.option(
+            "--schemas",
+            "schemas_dir",
+            type=click.Path(path_type=Path, file_okay=False),
+            help="Use the vocabularies and table schemas in this folder (default: schemas/).",
+        ),
+        click.option(
+            "--plan-year",
+            type=click.IntRange(1990, 2100),
+            help="Start year of the plan's financial year (default: from the workbook).",
+        ),
+        click.option(
+            "--amber-days",
+            type=click.IntRange(0, 3650),
+            default=30,
+            show_default=True,
+            help="A due date within this many days is amber.",
+        ),
+        click.option(
+            "--as-of", type=_DAY, help="Derive RAGs as of this day, YYYY-MM-DD (default: today)."
+        ),
+    )
+    for option in options:
+        command = option(command)
+    return command
+
+
+def _settings(as_of: dt.datetime | None, amber_days: int, plan_year: int | None) -> Settings:
+    from planbook.derive import Settings
+
+    day = as_of.date() if as_of is not None else dt.date.today()
+    return Settings(as_of=day, amber_days=amber_days, plan_year=plan_year)
+
+
+def _schemas(schemas_dir: Path | None) -> Path | None:
+    if schemas_dir is not None and not schemas_dir.is_dir():
+        raise PlanbookError(f"{schemas_dir}: no such schemas folder")
+    return schemas_dir
+
+
 class _PlanbookGroup(click.Group):
-    def invoke(self, ctx: click.Context) -> Any:
+    """Every failure that is not the plan's fault: one line on stderr, exit 2."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs["standalone_mode"] = False
         try:
-            return super().invoke(ctx)
+            code = super().main(*args, **kwargs)
+        except click.UsageError as error:
+            where = f" (see '{error.ctx.command_path} --help')" if error.ctx else ""
+            _fail(f"{error.format_message()}{where}")
+        except click.ClickException as error:
+            _fail(error.format_message())
         except PlanbookError as error:
-            click.echo(f"planbook: error: {error}", err=True)
-            ctx.exit(2)
+            _fail(str(error))
+        except click.Abort:
+            _fail("interrupted")
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+def _fail(message: str) -> None:
+    from planbook.render import safe
+
+    click.echo(f"planbook: error: {safe(message)}", err=True)
+    sys.exit(2)
 
 
 @click.group(cls=_PlanbookGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -46,23 +113,30 @@ def cli() -> None:
     help="text for people; json for tools; junit or github for CI systems.",
 )
 @click.option("--strict", is_flag=True, help="Exit 1 on warnings too, not only on errors.")
-@click.option(
-    "--schemas",
-    "schemas_dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    help="Use the vocabularies and table schemas in this folder (default: schemas/).",
-)
+@_derive_options
 @click.pass_context
 def check(
-    ctx: click.Context, workbook: Path, fmt: str, strict: bool, schemas_dir: Path | None
+    ctx: click.Context,
+    workbook: Path,
+    fmt: str,
+    strict: bool,
+    schemas_dir: Path | None,
+    as_of: dt.datetime | None,
+    amber_days: int,
+    plan_year: int | None,
 ) -> None:
-    """Check WORKBOOK: every problem with its cell and a fix. Exit 1 on errors."""
+    """Check WORKBOOK: every problem with its cell and a fix, then the board summary.
+
+    Exit 0 when there are no errors, 1 when there are (or warnings, with --strict).
+    """
     from planbook import render
     from planbook.check import check_workbook
 
-    if schemas_dir is not None and not schemas_dir.is_dir():
-        raise PlanbookError(f"{schemas_dir}: no such schemas folder")
-    report = check_workbook(workbook, schemas_dir=schemas_dir)
+    report = check_workbook(
+        workbook,
+        schemas_dir=_schemas(schemas_dir),
+        settings=_settings(as_of, amber_days, plan_year),
+    )
     if fmt == "json":
         text = render.render_json(report)
     elif fmt == "junit":
@@ -111,12 +185,26 @@ def outline(workbook: Path, fmt: str) -> None:
     type=click.Path(path_type=Path, dir_okay=False),
     help="Write here, not stdout.",
 )
-def export(workbook: Path, fmt: str, output: Path | None) -> None:
-    """Export WORKBOOK as a flat table, one row per milestone (CSV or JSON)."""
+@_derive_options
+def export(
+    workbook: Path,
+    fmt: str,
+    output: Path | None,
+    schemas_dir: Path | None,
+    as_of: dt.datetime | None,
+    amber_days: int,
+    plan_year: int | None,
+) -> None:
+    """Export WORKBOOK as a flat table, one row per milestone (CSV or JSON), with the
+    resolved due dates and derived RAGs after the cell text."""
     from planbook.export import render_export
     from planbook.read import read_workbook
+    from planbook.schemas import load_vocabularies
 
-    text = render_export(read_workbook(workbook), fmt)  # type: ignore[arg-type]
+    plan = read_workbook(workbook)
+    vocabularies = load_vocabularies(_schemas(schemas_dir))
+    settings = _settings(as_of, amber_days, plan_year)
+    text = render_export(plan, fmt, settings, vocabularies)  # type: ignore[arg-type]
     if output is None:
         click.echo(text, nl=False)
         return

@@ -57,6 +57,7 @@ _TITLE = re.compile(r"part\s+(1|2|3|one|two|three)\b", re.IGNORECASE)
 _NOTE = re.compile(
     r"sections\s*:.*|agreed plan|delivery tracking|no part\s+\w+\s+items?\.?", re.IGNORECASE
 )
+_SECTIONS = re.compile(r"sections\s*:", re.IGNORECASE)
 _DASHES = re.compile(r"-{2,}")
 _MARKER = "insert line above"
 _COVER_TABLES = {
@@ -175,6 +176,7 @@ class _OpenTable:
     column_fields: dict[int, str]
     known_columns: set[int]
     repeated_headers: list[tuple[Cell, ...]] = field(default_factory=list)
+    first_column: int = 1
     markers: list[Cell] = field(default_factory=list)
     items: list[list[TableRow]] = field(default_factory=list)
 
@@ -188,7 +190,7 @@ class _OpenTable:
                 extra.append(cell)
             else:
                 header[name] = cell
-        table = cls(row, header, extra, title, {}, set())
+        table = cls(row, header, extra, title, {}, set(), first_column=cells[0].column)
         table.map_columns(cells)
         return table
 
@@ -255,6 +257,8 @@ class _PlanParser:
         self.open: _OpenTable | None = None
         #: The last ``Part ...`` line since the last table: it titles the next table.
         self.pending_title: Cell | None = None
+        #: The row of the last line of a ``Sections:`` list (-1: none open).
+        self.sections_list_row = -1
 
     def parse(self, rows: Sequence[Row]) -> PlanSheet:
         for number, cells in rows:
@@ -277,23 +281,15 @@ class _PlanParser:
         texted = _written(cells)
         if not texted:
             return  # a coloured but empty row is formatting, not data
+        # The `Part ...` lines right under `Sections:` are its list, not titles.
+        in_sections_list = number == self.sections_list_row + 1
+        self.sections_list_row = -1
         if _is_artefact(texted):
             self.artefacts.extend(texted)
-        elif (key := _header_key(texted)) is not None:
-            self.close_table()
-            label, *rest = texted
-            self.header.append(HeaderEntry(key, label, rest[0] if rest else None))
-            self.unplaced.extend(rest[1:])
         elif _is_table_header(texted):
             self.read_table_header(number, texted)
-        elif _is_title(texted):
-            self.close_table()
-            if self.pending_title is not None:
-                self.notes.append(self.pending_title)
-            self.pending_title = texted[0]
-        elif _is_note(texted):
-            self.close_table()
-            self.notes.extend(texted)
+        elif self.is_sheet_line(texted):
+            self.read_sheet_line(number, texted, in_sections_list)
         elif self.open is not None:
             if _is_marker(texted):
                 self.open.markers.append(texted[0])
@@ -301,6 +297,28 @@ class _PlanParser:
                 self.open.add_row(number, cells)
         else:
             self.unplaced.extend(texted)
+
+    def is_sheet_line(self, texted: Sequence[Cell]) -> bool:
+        """A header label, title or note. Inside a table these stand in its first column
+        (or left of it): a milestone called `JTB Review` is a milestone."""
+        if self.open is not None and texted[0].column > self.open.first_column:
+            return False
+        return _header_key(texted) is not None or _is_title(texted) or _is_note(texted)
+
+    def read_sheet_line(self, number: int, texted: Sequence[Cell], in_list: bool) -> None:
+        self.close_table()
+        if (key := _header_key(texted)) is not None:
+            label, *rest = texted
+            self.header.append(HeaderEntry(key, label, rest[0] if rest else None))
+            self.unplaced.extend(rest[1:])
+        elif _is_title(texted) and not in_list:
+            if self.pending_title is not None:
+                self.notes.append(self.pending_title)
+            self.pending_title = texted[0]
+        else:
+            self.notes.extend(texted)
+            if in_list or _SECTIONS.match(texted[0].text.strip()):
+                self.sections_list_row = number
 
     def read_table_header(self, number: int, cells: Sequence[Cell]) -> None:
         table = self.open

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 from planbook.errors import UnreadableWorkbookError
 from planbook.layout import parse_sheet
@@ -28,14 +30,34 @@ def read_workbook(path: str | Path) -> Plan:
     import openpyxl  # heavy: imported only when a workbook is read
     from openpyxl.utils.exceptions import InvalidFileException
 
+    # Read-only mode streams each sheet when it is read, so a damaged part can fail
+    # there as well as on opening: both are the same one-line error.
+    damaged = (
+        zipfile.BadZipFile,
+        zlib.error,
+        EOFError,
+        KeyError,
+        OSError,
+        ValueError,
+        ElementTree.ParseError,
+        InvalidFileException,
+    )
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True, keep_links=False)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as error:
-        raise UnreadableWorkbookError(f"{path}: not a readable Excel workbook ({error})") from error
-    try:
-        return Plan(path=path, sheets=tuple(_read_sheets(workbook)))
-    finally:
-        workbook.close()
+        try:
+            return Plan(path=path, sheets=tuple(_read_sheets(workbook)))
+        finally:
+            workbook.close()
+    except damaged as error:
+        raise UnreadableWorkbookError(
+            f"{path}: not a readable Excel workbook ({_why(error)})"
+        ) from error
+
+
+def _why(error: BaseException) -> str:
+    """The library's reason, on one line and short: never a file's contents at length."""
+    reason = " ".join(str(error).split()) or type(error).__name__
+    return reason if len(reason) <= 120 else reason[:119] + "…"
 
 
 def _check_readable(path: Path) -> None:

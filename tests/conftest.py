@@ -1,0 +1,23 @@
+"""Fixtures shared by the tests: the sample workbook and the plan planbook reads from it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import planbook
+from workbooks import SAMPLE_WORKBOOK
+
+
+@pytest.fixture(scope="session")
+def sample_path() -> Path:
+    """The 2022/23 sample workbook (Cover and four service sheets)."""
+    assert SAMPLE_WORKBOOK.is_file(), f"missing sample workbook {SAMPLE_WORKBOOK}"
+    return SAMPLE_WORKBOOK
+
+
+@pytest.fixture(scope="session")
+def sample_plan(sample_path: Path) -> planbook.Plan:
+    """The sample as planbook reads it, read once for the whole session."""
+    return planbook.read_workbook(sample_path)
