@@ -54,6 +54,9 @@ CODES: dict[str, Code] = {
         Code("PB221", _ERROR, "unknown-council"),
         # Due dates.
         Code("PB231", _ERROR, "not-a-date"),
+        # Derived RAG.
+        Code("PB301", _WARNING, "optimistic-rag"),
+        Code("PB302", _INFO, "rag-not-derivable"),
         # A check a user added to a table schema.
         Code("PB290", _ERROR, "schema-check"),
     )

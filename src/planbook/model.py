@@ -141,6 +141,14 @@ class Item:
         return self.head.get("description")
 
     @property
+    def label(self) -> str:
+        """What a lead calls the item: its Description, else its Ref, else its row."""
+        for cell in (self.description, self.ref):
+            if cell is not None and cell.text.strip():
+                return cell.text.strip()
+        return f"the item on row {self.row}"
+
+    @property
     def head_is_milestone(self) -> bool:
         return self.head.has_milestone_text
 

@@ -14,6 +14,7 @@ from typing import Any
 from xml.etree import ElementTree
 
 from planbook.findings import Finding, Report, Severity
+from planbook.model import shorten
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _COLOURS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
@@ -39,8 +40,59 @@ def render_text(report: Report, *, style: Style = _plain) -> str:
         for finding in findings:
             lines.append(_text_line(finding, style))
         lines.append("")
+    board = report.summary().get("services")
+    if board is not None:
+        lines.extend(render_board(report.summary()))
+        lines.append("")
     lines.extend(_summary_lines(report))
     return "\n".join(lines) + "\n"
+
+
+_RAG_WORDS = (("R", "red"), ("A", "amber"), ("G", "green"), ("B", "complete"))
+
+
+def render_board(summary: dict[str, Any]) -> list[str]:
+    """The board summary in sentences, to be read aloud."""
+    as_of = _uk(summary["as_of"])
+    lines = [f"Board summary as of {as_of} (amber: due within {summary['amber_days']} days)"]
+    for service in summary["services"]:
+        counts = service["items_by_rag"]
+        words = [f"{counts[letter]} {word}" for letter, word in _RAG_WORDS]
+        if counts["none"]:
+            words.append(f"{counts['none']} with no date to judge by")
+        lines.append(
+            f"  {safe(service['sheet'])}: {_plural(service['items'], 'item')} "
+            f"({_plural(service['milestones'], 'milestone')}): " + ", ".join(words) + "."
+        )
+    lines.append("")
+    lines.append(
+        f"Late: {_plural(len(summary['late']), 'milestone')}" + (":" if summary["late"] else ".")
+    )
+    for entry in summary["late"]:
+        days = _plural(entry["days_late"], "day")
+        lines.append(f"  {_entry(entry)} was due {_uk(entry['due'])}, {days} late.")
+    lines.append("")
+    due_soon = summary["due_soon"]
+    lines.append(
+        f"Due in the next {summary['amber_days']} days: {_plural(len(due_soon), 'milestone')}"
+        + (":" if due_soon else ".")
+    )
+    for entry in due_soon:
+        when = "today" if entry["days_to_go"] == 0 else f"in {_plural(entry['days_to_go'], 'day')}"
+        lines.append(f"  {_entry(entry)} is due {_uk(entry['due'])}, {when}.")
+    return lines
+
+
+def _entry(entry: dict[str, Any]) -> str:
+    item = shorten(entry["description"], 50)
+    milestone = shorten(entry["milestone"], 50)
+    what = f"{item}, '{milestone}'" if milestone else item
+    return safe(f"{entry['sheet']}, row {entry['row']}: {what}")
+
+
+def _uk(iso: str) -> str:
+    year, month, day = iso.split("-")
+    return f"{day}/{month}/{year}"
 
 
 def _text_line(finding: Finding, style: Style) -> str:

@@ -7,10 +7,14 @@ schemas/vocabularies.yaml and schemas/councils.yaml.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from pathlib import Path
 
+from planbook.board import board_summary
 from planbook.check.layout_rules import layout_findings
+from planbook.check.rag_rules import rag_findings
+from planbook.derive import Settings, derive_plan
 from planbook.findings import Finding, Report
 from planbook.model import Plan
 from planbook.read import read_workbook
@@ -20,20 +24,31 @@ from planbook.schemas import load_vocabularies
 _EXPLAINED_BY_SHIFT = frozenset({"PB201", "PB202", "PB211", "PB221", "PB231"})
 
 
-def check_plan(plan: Plan, *, schemas_dir: Path | None = None) -> Report:
-    """Check a plan read with ``read_workbook`` against the schemas in ``schemas_dir``."""
+def check_plan(
+    plan: Plan, *, schemas_dir: Path | None = None, settings: Settings | None = None
+) -> Report:
+    """Check a plan read with ``read_workbook`` against the schemas in ``schemas_dir``,
+    deriving RAGs as ``settings`` say (default: as of today, a 30-day amber window)."""
     from planbook.check.tables import load_table_schemas, table_findings
 
+    settings = settings or Settings(as_of=dt.date.today())
     vocabularies = load_vocabularies(schemas_dir)
     assert vocabularies.directory is not None
     table_schemas = load_table_schemas(vocabularies.directory)
-    findings = [*layout_findings(plan), *table_findings(plan, vocabularies, table_schemas)]
-    return Report.collect(str(plan.path), _one_story_per_cell(findings))
+    derivation = derive_plan(plan, settings, vocabularies)
+    findings = [
+        *layout_findings(plan),
+        *table_findings(plan, vocabularies, table_schemas),
+        *rag_findings(derivation, vocabularies),
+    ]
+    return Report.collect(str(plan.path), _one_story_per_cell(findings), board_summary(derivation))
 
 
-def check_workbook(path: Path | str, *, schemas_dir: Path | None = None) -> Report:
+def check_workbook(
+    path: Path | str, *, schemas_dir: Path | None = None, settings: Settings | None = None
+) -> Report:
     """Read and check a workbook."""
-    return check_plan(read_workbook(path), schemas_dir=schemas_dir)
+    return check_plan(read_workbook(path), schemas_dir=schemas_dir, settings=settings)
 
 
 def _one_story_per_cell(findings: Iterable[Finding]) -> list[Finding]:

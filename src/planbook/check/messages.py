@@ -7,7 +7,7 @@ from typing import Any
 from planbook.check import pandera_checks
 from planbook.export import MilestoneRow
 from planbook.findings import Finding
-from planbook.model import Cell, column_letter, shorten
+from planbook.model import column_letter, shorten
 from planbook.vocab import normalise_rag, normalise_status, parse_councils
 
 #: Field names as the plan's headers say them.
@@ -34,21 +34,10 @@ _LOOKS_LIKE = {
 DUE_FORMS = "a date (30/04/22), 'By 30 April 2022', 'Annual, Q3', 'Ongoing' or 'TBC'"
 
 
-def cell_of(member: MilestoneRow, field: str) -> tuple[int, int]:
-    """Row and column of a field's cell on this row, filled or not."""
-    cell: Cell | None = member.row.get(field)
-    if cell is None and field in ("ref", "description"):
-        cell = member.item.head.get(field)
-    if cell is not None:
-        return cell.row, cell.column
-    header = member.table.header.get(field)
-    return member.row.row, header.column if header is not None else 0
-
-
 def _finding(
     code: str, member: MilestoneRow, field: str, value: str, message: str, suggestion: str
 ) -> Finding:
-    row, column = cell_of(member, field)
+    row, column = member.position(field)
     return Finding(
         code=code,
         sheet=member.sheet.name,
@@ -76,7 +65,7 @@ def describe_failure(
     if check == "not_from":
         looks = pandera_checks.foreign_field(value, list(statistics["fields"])) or "progress"
         target = FIELD_NAMES[looks]
-        row, target_column = cell_of(member, looks)
+        row, target_column = member.position(looks)
         where = f" ({column_letter(target_column)}{row})" if target_column else ""
         return _finding(
             "PB105",
