@@ -156,6 +156,54 @@ def _terminal_style() -> Callable[..., str]:
     return click.style
 
 
+@cli.command("format")
+@click.argument("workbook", type=_WORKBOOK)
+@click.option(
+    "-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="The .xlsx to write."
+)
+@click.option("--in-place", is_flag=True, help="Replace WORKBOOK itself, keeping a backup first.")
+@click.option(
+    "--changelog",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Also write this run's changes as CSV here.",
+)
+@_derive_options
+def format_command(
+    workbook: Path,
+    output: Path | None,
+    in_place: bool,
+    changelog: Path | None,
+    schemas_dir: Path | None,
+    as_of: dt.datetime | None,
+    amber_days: int,
+    plan_year: int | None,
+) -> None:
+    """Write WORKBOOK back formatted: canonical values, live Derived RAG, colours,
+    dropdowns, and Findings, Change Log and Legend sheets. Never writes WORKBOOK itself
+    unless --in-place."""
+    from planbook.write import format_workbook
+
+    result = format_workbook(
+        workbook,
+        output,
+        settings=_settings(as_of, amber_days, plan_year),
+        live_as_of=as_of is None,
+        schemas_dir=_schemas(schemas_dir),
+        in_place=in_place,
+        changelog=changelog,
+    )
+    for notice in result.notices:
+        click.echo(f"planbook: note: {notice}", err=True)
+    counts = result.report.counts()
+    click.echo(
+        f"Wrote {result.output}: {len(result.changes)} value(s) made canonical "
+        f"(see its Change Log sheet); {counts['error']} error(s), {counts['warning']} "
+        f"warning(s), {counts['info']} info in its Findings sheet."
+    )
+    if result.backup is not None:
+        click.echo(f"The original is kept as {result.backup}.")
+
+
 @cli.command()
 @click.argument("workbook", type=_WORKBOOK)
 @click.option(

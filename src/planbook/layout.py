@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from planbook.model import (
+    GENERATED_HEADERS,
     Cell,
     CoverRow,
     CoverSheet,
@@ -30,6 +31,7 @@ Row = tuple[int, Sequence[Cell]]
 #: Leading words of each field's header, most specific first. Matched case-insensitively
 #: on the header's leading words, so a long header carrying its legend still matches.
 COLUMN_HEADERS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    *((name, (header.lower(),)) for name, header in GENERATED_HEADERS.items()),
     ("ref", ("ref",)),
     ("description", ("description",)),
     ("milestone", ("milestone",)),

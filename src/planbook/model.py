@@ -30,6 +30,15 @@ FIELDS: tuple[str, ...] = (
     "progress",
 )
 
+#: Columns ``planbook format`` writes beside RAG. They are recognised on reading, so a
+#: formatted workbook formats again to the same file, and they are never the lead's data.
+GENERATED_HEADERS: dict[str, str] = {"rag_derived": "Derived RAG", "due_parsed": "Parsed Due Date"}
+
+#: Sheets ``planbook format`` writes. Findings and Legend are made anew on every run (their
+#: first cell says so); the Change Log is the lead's history and is carried forward.
+FINDINGS_SHEET, LEGEND_SHEET, CHANGE_LOG_SHEET = "Findings", "Legend", "Change Log"
+GENERATED_MARK = "planbook:"
+
 #: Text under one of these makes an item's own row its first milestone (RAG alone does not).
 MILESTONE_FIELDS: frozenset[str] = frozenset({"milestone", "due", "status", "progress"})
 
@@ -331,6 +340,16 @@ class OtherSheet(Sheet):
     """Notes, lookups, anything that is not a plan: kept as it is."""
 
     content: tuple[Cell, ...] = ()
+
+    @property
+    def made_by_planbook(self) -> bool:
+        """A Findings or Legend sheet ``planbook format`` wrote: it writes them anew."""
+        first = min(self.content, key=lambda cell: (cell.row, cell.column), default=None)
+        return (
+            self.name in (FINDINGS_SHEET, LEGEND_SHEET)
+            and first is not None
+            and first.text.startswith(GENERATED_MARK)
+        )
 
     def cells(self) -> Iterator[Cell]:
         yield from Sheet.cells(self)

@@ -67,13 +67,21 @@ def describe_failure(
         target = FIELD_NAMES[looks]
         row, target_column = member.position(looks)
         where = f" ({column_letter(target_column)}{row})" if target_column else ""
+        occupied = member.cell(looks)
+        if occupied is not None and occupied.text.strip() and occupied.row == member.row.row:
+            fix = (
+                f"{target}{where} already says '{shorten(occupied.text, 30)}': "
+                "check the row and clear the stray value"
+            )
+        else:
+            fix = f"move it to {target}{where}"
         return _finding(
             "PB105",
             member,
             field,
             value,
             f"'{shorten(value)}' under {column} looks like {_LOOKS_LIKE[looks]}: row shifted?",
-            f"move it to {target}{where}",
+            fix,
         )
     if check == "canonical_spelling":
         reading = normalise_status(value, vocabularies.status)

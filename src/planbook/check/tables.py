@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from planbook.check.messages import FIELD_NAMES, describe_failure
 from planbook.export import MilestoneRow, milestone_rows
 from planbook.findings import Finding
-from planbook.model import Plan, PlanSheet, Table
+from planbook.model import FIELDS, Plan, PlanSheet, Table
 from planbook.schemas import SchemaFileError, Vocabularies
 
 if TYPE_CHECKING:
@@ -97,12 +97,9 @@ def table_findings(
     tables: dict[_Group, list[tuple[PlanSheet, Table]]] = defaultdict(list)
     for sheet in plan.plan_sheets:
         for table in sheet.tables:
-            part = table.effective_part or 2
-            fields = tuple(name for name in table.header)
-            tables[_Group(schemas[part], fields)].append((sheet, table))
+            tables[_group_of(table, schemas)].append((sheet, table))
     for row in milestone_rows(plan):
-        fields = tuple(name for name in row.table.header)
-        rows[_Group(schemas[row.table.effective_part or 2], fields)].append(row)
+        rows[_group_of(row.table, schemas)].append(row)
 
     with using(vocabularies), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # pandera's notices about its own future
@@ -118,6 +115,12 @@ def table_findings(
             except pa.errors.SchemaErrors as errors:
                 cases = errors.failure_cases.to_dict("records")
                 yield from _findings(cases, group, members, group_tables)
+
+
+def _group_of(table: Table, schemas: dict[int, TableSchema]) -> _Group:
+    """Its part's schema, and the lead's columns it has (planbook's own are not checked)."""
+    fields = tuple(name for name in table.header if name in FIELDS)
+    return _Group(schemas[table.effective_part or 2], fields)
 
 
 def _values(row: MilestoneRow, fields: tuple[str, ...]) -> dict[str, Any]:

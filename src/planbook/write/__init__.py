@@ -1,0 +1,155 @@
+"""``format``: write a plan back as a formatted workbook the leads can keep editing.
+
+read -> ``prepare`` (canonical values, planbook's columns, change log) -> derive ->
+check -> ``write_xlsx``. The output is written to a temporary file beside it and renamed
+into place, so a failure never leaves half a workbook; the input is never written unless
+``in_place`` is asked for, and then a backup is kept first.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import shutil
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from planbook.check import check_plan
+from planbook.derive import Settings, derive_plan
+from planbook.errors import PlanbookError
+from planbook.findings import Report
+from planbook.model import Plan
+from planbook.read import read_workbook
+from planbook.schemas import load_vocabularies
+from planbook.write.prepare import CHANGE_COLUMNS, Change, attach_derived, prepare
+from planbook.write.xlsx import write_xlsx
+
+__all__ = ["Change", "FormatResult", "format_workbook"]
+
+
+@dataclass(frozen=True)
+class FormatResult:
+    output: Path
+    changes: tuple[Change, ...]
+    #: The check of what was written (its Findings sheet).
+    report: Report
+    backup: Path | None = None
+    #: Things the user should know: macros not carried over, and the like.
+    notices: tuple[str, ...] = ()
+
+
+def format_workbook(
+    source: Path | str,
+    output: Path | str | None = None,
+    *,
+    settings: Settings | None = None,
+    schemas_dir: Path | None = None,
+    in_place: bool = False,
+    changelog: Path | None = None,
+    live_as_of: bool | None = None,
+) -> FormatResult:
+    """Format ``source`` into ``output`` (or over itself with ``in_place``, after a backup).
+
+    With ``live_as_of`` (the default when no ``settings`` are given) the workbook's as-of
+    date is Excel's TODAY(), so its Derived RAG stays live as the days pass; otherwise it
+    is fixed at ``settings.as_of``.
+    """
+    source = Path(source)
+    target = _target(source, output, in_place)
+    live = settings is None if live_as_of is None else live_as_of
+    settings = settings or Settings(as_of=dt.date.today())
+    plan = read_workbook(source)
+    vocabularies = load_vocabularies(schemas_dir)
+    prepared, changes = prepare(plan, vocabularies, settings.as_of)
+    derivation = derive_plan(prepared, settings, vocabularies)
+    prepared = attach_derived(prepared, derivation)
+    report = check_plan(prepared, schemas_dir=schemas_dir, settings=settings)
+    notices = []
+    if _has_macros(source):
+        notices.append(f"{source.name} has macros: they are not carried over (never run)")
+    backup = _backup(source, settings.as_of) if in_place else None
+    title = _title(prepared)
+
+    def write(path: Path) -> None:
+        write_xlsx(
+            path,
+            prepared,
+            derivation=derivation,
+            report=report,
+            vocabularies=vocabularies,
+            live_as_of=live,
+            title=title,
+        )
+
+    _atomically(target, write)
+    if changelog is not None:
+        _atomically(changelog, lambda path: _write_changelog(path, changes, settings.as_of))
+    return FormatResult(target, tuple(changes), report, backup, tuple(notices))
+
+
+def _title(plan: Plan) -> str:
+    """From the workbook's content, not its file name: formatting again gives the same file."""
+    cover = plan.cover
+    if cover is not None and cover.titles:
+        return " ".join(cell.text.strip() for cell in cover.titles[:2])
+    services = ", ".join(sheet.service for sheet in plan.plan_sheets)
+    return f"Annual plan: {services}" if services else "Annual plan"
+
+
+def _target(source: Path, output: Path | str | None, in_place: bool) -> Path:
+    if in_place:
+        if output is not None:
+            raise PlanbookError("give either -o/--output or --in-place, not both")
+        if source.suffix.lower() != ".xlsx":
+            raise PlanbookError(f"{source}: --in-place writes .xlsx only; give -o OUT.xlsx")
+        return source
+    if output is None:
+        raise PlanbookError("say where to write: -o OUT.xlsx (or --in-place, with a backup)")
+    target = Path(output)
+    if target.suffix.lower() != ".xlsx":
+        raise PlanbookError(f"{target}: planbook writes .xlsx workbooks; name the output .xlsx")
+    if target.exists() and source.exists() and target.resolve() == source.resolve():
+        raise PlanbookError(
+            f"{target}: is the input; use --in-place to replace it (a backup is kept)"
+        )
+    return target
+
+
+def _has_macros(path: Path) -> bool:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return any(name.lower().endswith("vbaproject.bin") for name in archive.namelist())
+    except (OSError, zipfile.BadZipFile):
+        return False
+
+
+def _backup(source: Path, as_of: dt.date) -> Path:
+    """A copy of the input beside it, never over an earlier backup."""
+    stem = f"{source.stem}.backup-{as_of.isoformat()}"
+    backup = source.with_name(f"{stem}{source.suffix}")
+    counter = 1
+    while backup.exists():
+        counter += 1
+        backup = source.with_name(f"{stem}-{counter}{source.suffix}")
+    shutil.copy2(source, backup)
+    return backup
+
+
+def _atomically(target: Path, write: object) -> None:
+    """Write to a temporary file beside ``target``, then rename it into place."""
+    temporary = target.with_name(f".{target.name}.planbook-partial")
+    try:
+        write(temporary)  # type: ignore[operator]
+        temporary.replace(target)
+    except OSError as error:
+        raise PlanbookError(f"{target}: cannot write ({error.strerror or error})") from error
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def _write_changelog(path: Path, changes: list[Change], as_of: dt.date) -> None:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(CHANGE_COLUMNS)
+        writer.writerows(change.values(as_of) for change in changes)

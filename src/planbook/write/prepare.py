@@ -1,0 +1,282 @@
+"""From the plan as read to the plan as ``planbook format`` writes it.
+
+The output model is the input model with:
+- Delivery Status and RAG in canonical spelling (each change logged);
+- in every table with a Delivery Status, planbook's two columns beside RAG (Derived RAG,
+  Parsed Due Date); the cells right of them move two columns right, no row moves;
+- one ``Insert Line Above`` marker per table at most;
+- planbook's own Findings and Legend sheets dropped (the writer makes them anew);
+- this run's changes appended to the Change Log sheet (made if there is none).
+Everything else stands where it stood, as it was written.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from planbook.derive import Derivation
+from planbook.model import (
+    CHANGE_LOG_SHEET,
+    GENERATED_HEADERS,
+    Cell,
+    Item,
+    OtherSheet,
+    Plan,
+    PlanSheet,
+    Sheet,
+    Table,
+    TableRow,
+)
+from planbook.schemas import Vocabularies
+from planbook.vocab import normalise_rag, normalise_status
+
+#: The Change Log's columns.
+CHANGE_COLUMNS: tuple[str, ...] = ("sheet", "cell", "field", "old", "new", "why", "as of")
+
+#: Where planbook's columns stand, counted from the RAG (or status) column.
+GENERATED_OFFSETS: dict[str, int] = {"rag_derived": 1, "due_parsed": 2}
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One value planbook changed, and why."""
+
+    sheet: str
+    cell: str
+    field: str
+    old: str
+    new: str
+    why: str
+
+    def values(self, as_of: dt.date) -> tuple[str, ...]:
+        return (self.sheet, self.cell, self.field, self.old, self.new, self.why, as_of.isoformat())
+
+
+def prepare(plan: Plan, vocabularies: Vocabularies, as_of: dt.date) -> tuple[Plan, list[Change]]:
+    """The output model and the changes that make it (see the module docstring)."""
+    changes: list[Change] = []
+    sheets: list[Sheet] = []
+    for sheet in plan.sheets:
+        if isinstance(sheet, OtherSheet) and sheet.made_by_planbook:
+            continue
+        if isinstance(sheet, PlanSheet):
+            tables = tuple(
+                _prepare_table(sheet.name, t, vocabularies, changes) for t in sheet.tables
+            )
+            sheet = dataclasses.replace(sheet, tables=tables)
+        sheets.append(sheet)
+    log = next(
+        (s for s in sheets if isinstance(s, OtherSheet) and s.name == CHANGE_LOG_SHEET), None
+    )
+    new_log = _logged(log, changes, as_of)
+    if log is None:
+        sheets.append(new_log)
+    else:
+        sheets[sheets.index(log)] = new_log
+    sheets = [dataclasses.replace(sheet, index=index) for index, sheet in enumerate(sheets)]
+    return Plan(path=plan.path, sheets=tuple(sheets)), changes
+
+
+def _logged(log: OtherSheet | None, changes: list[Change], as_of: dt.date) -> OtherSheet:
+    """The Change Log with this run's changes below what it held."""
+    content = list(log.content) if log is not None else []
+    if not content:
+        content = [Cell(1, column, name) for column, name in enumerate(CHANGE_COLUMNS, start=1)]
+    next_row = max(cell.row for cell in content) + 1
+    for offset, change in enumerate(changes):
+        for column, value in enumerate(change.values(as_of), start=1):
+            if value:
+                content.append(Cell(next_row + offset, column, value))
+    if log is None:
+        return OtherSheet(name=CHANGE_LOG_SHEET, index=0, content=tuple(content))
+    return dataclasses.replace(log, content=tuple(content))
+
+
+def anchor_column(table: Table) -> int | None:
+    """The column planbook's columns follow: RAG, else Delivery Status; None: untracked."""
+    for name in ("rag", "status"):
+        if name in table.header:
+            return table.header[name].column
+    return None
+
+
+def _prepare_table(
+    sheet: str, table: Table, vocabularies: Vocabularies, changes: list[Change]
+) -> Table:
+    move = _column_move(table)
+    generated = {table.header[name].column for name in GENERATED_HEADERS if name in table.header}
+
+    def moved(cells: Iterator[Cell] | tuple[Cell, ...]) -> tuple[Cell, ...]:
+        return tuple(_moved(cell, move) for cell in cells if cell.column not in generated)
+
+    header = {
+        name: _moved(cell, move)
+        for name, cell in table.header.items()
+        if name not in GENERATED_HEADERS
+    }
+    repeats = tuple(moved(cells) for cells in table.repeated_headers)
+    anchor = anchor_column(table)
+    if anchor is not None:
+        base = move(anchor)
+        for name, text in GENERATED_HEADERS.items():
+            header[name] = Cell(table.header_row, base + GENERATED_OFFSETS[name], text)
+        repeats = tuple(
+            (
+                *cells,
+                *(
+                    Cell(cells[0].row, base + GENERATED_OFFSETS[name], text)
+                    for name, text in GENERATED_HEADERS.items()
+                ),
+            )
+            for cells in repeats
+        )
+    for extra in table.markers[1:]:
+        changes.append(
+            Change(
+                sheet,
+                extra.coordinate,
+                "marker",
+                extra.text,
+                "",
+                "one 'Insert Line Above' marker per table is kept",
+            )
+        )
+    items = tuple(
+        Item(
+            tuple(
+                _prepare_row(sheet, row, move, generated, vocabularies, changes)
+                for row in item.rows
+            )
+        )
+        for item in table.items
+    )
+    return dataclasses.replace(
+        table,
+        header=header,
+        title=_moved(table.title, move) if table.title is not None else None,
+        extra_columns=moved(table.extra_columns),
+        repeated_headers=repeats,
+        markers=moved(table.markers[:1]),
+        items=items,
+    )
+
+
+def _column_move(table: Table) -> Callable[[int], int]:
+    """Old column -> new: planbook's old columns taken out, its two new ones put in."""
+    generated = sorted(
+        table.header[name].column for name in GENERATED_HEADERS if name in table.header
+    )
+    anchor = anchor_column(table)
+
+    def stripped(column: int) -> int:
+        return column - sum(1 for g in generated if g < column)
+
+    if anchor is None:
+        return stripped
+    base = stripped(anchor)
+    width = len(GENERATED_HEADERS)
+    return lambda column: stripped(column) + (width if stripped(column) > base else 0)
+
+
+def _moved(cell: Cell, move: Callable[[int], int]) -> Cell:
+    column = move(cell.column)
+    return cell if column == cell.column else dataclasses.replace(cell, column=column)
+
+
+def _prepare_row(
+    sheet: str,
+    row: TableRow,
+    move: Callable[[int], int],
+    generated: set[int],
+    vocabularies: Vocabularies,
+    changes: list[Change],
+) -> TableRow:
+    cells = {}
+    for name, cell in row.cells.items():
+        if name in GENERATED_HEADERS or cell.column in generated:
+            continue  # planbook's own: made anew from this run's derivation
+        if name == "status":
+            cell = _canonical_status(sheet, cell, vocabularies, changes)
+        elif name == "rag":
+            cell = _canonical_rag(sheet, cell, vocabularies, changes)
+        cells[name] = _moved(cell, move)
+    extra = tuple(
+        (header, _moved(cell, move)) for header, cell in row.extra if cell.column not in generated
+    )
+    stray = tuple(_moved(cell, move) for cell in row.stray if cell.column not in generated)
+    return TableRow(row.row, cells, extra, stray)
+
+
+def _canonical_status(
+    sheet: str, cell: Cell, vocabularies: Vocabularies, changes: list[Change]
+) -> Cell:
+    reading = normalise_status(cell.text, vocabularies.status)
+    if reading.kind not in ("case", "alias") or reading.canonical is None:
+        return cell
+    if reading.kind == "case":
+        why = "the canonical spelling"
+    else:
+        why = f"'{cell.text.strip()}' is an accepted spelling of '{reading.canonical}'"
+        if len(cell.text.split()) > 2:
+            why += "; the original words are kept here"
+    changes.append(Change(sheet, cell.coordinate, "status", cell.text, reading.canonical, why))
+    return dataclasses.replace(cell, value=reading.canonical)
+
+
+def _canonical_rag(
+    sheet: str, cell: Cell, vocabularies: Vocabularies, changes: list[Change]
+) -> Cell:
+    reading = normalise_rag(cell.text, cell.fill, vocabularies.rag)
+    if reading.canonical is None or reading.canonical == cell.text:
+        return cell
+    whys = {
+        "case": "the canonical spelling",
+        "alias": "RAG is written as a letter",
+        "not_applicable": "the canonical spelling",
+        "fill": f"the cell had no text but a fill that reads as {reading.canonical}",
+    }
+    if reading.kind not in whys:
+        return cell
+    changes.append(
+        Change(sheet, cell.coordinate, "rag", cell.text, reading.canonical, whys[reading.kind])
+    )
+    return Cell(cell.row, cell.column, reading.canonical)
+
+
+def attach_derived(plan: Plan, derivation: Derivation) -> Plan:
+    """Put each milestone's Derived RAG and Parsed Due Date in planbook's columns, so the
+    output model holds what the written workbook will show."""
+    sheets: list[Sheet] = []
+    for sheet in plan.sheets:
+        if isinstance(sheet, PlanSheet):
+            tables = tuple(_attach(sheet, table, derivation) for table in sheet.tables)
+            sheet = dataclasses.replace(sheet, tables=tables)
+        sheets.append(sheet)
+    return dataclasses.replace(plan, sheets=tuple(sheets))
+
+
+def _attach(sheet: PlanSheet, table: Table, derivation: Derivation) -> Table:
+    if "rag_derived" not in table.header:
+        return table
+    columns = {name: table.header[name].column for name in GENERATED_HEADERS}
+    items = []
+    for item in table.items:
+        milestones = {id(row) for row in item.milestones}
+        rows = []
+        for row in item.rows:
+            milestone = derivation.milestone(sheet.name, row.row) if id(row) in milestones else None
+            cells = dict(row.cells)
+            if milestone is not None and milestone.derived is not None:
+                cells["rag_derived"] = Cell(row.row, columns["rag_derived"], milestone.derived)
+            if (
+                milestone is not None
+                and milestone.due.date is not None
+                and milestone.due.kind != "invalid"
+            ):
+                cells["due_parsed"] = Cell(row.row, columns["due_parsed"], milestone.due.date)
+            rows.append(dataclasses.replace(row, cells=cells))
+        items.append(Item(tuple(rows)))
+    return dataclasses.replace(table, items=tuple(items))

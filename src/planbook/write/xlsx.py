@@ -1,0 +1,493 @@
+"""Writing the output model as an .xlsx with XlsxWriter: the same layout, tidied and
+coloured, with live Derived RAG formulas, dropdowns, a Legend and a Findings sheet.
+
+Every cell of the model is written where the model says, with a format chosen by its
+role (header label, title, table header, data, marker...). Text is always written as
+text: a value starting with ``=``, ``+``, ``-`` or ``@`` never becomes a formula.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from planbook.derive import Derivation, Settings, format_day
+from planbook.findings import Report
+from planbook.model import (
+    CHANGE_LOG_SHEET,
+    FINDINGS_SHEET,
+    GENERATED_MARK,
+    LEGEND_SHEET,
+    Cell,
+    CellValue,
+    CoverSheet,
+    Plan,
+    PlanSheet,
+    Sheet,
+    Table,
+    column_letter,
+)
+from planbook.schemas import Vocabularies
+
+AS_OF_NAME, AMBER_NAME = "PlanbookAsOf", "PlanbookAmberDays"
+RAG_COLOURS: dict[str, tuple[str, str]] = {  # letter -> (fill, font)
+    "R": ("#FF0000", "#FFFFFF"),
+    "A": ("#FFC000", "#000000"),
+    "G": ("#00B050", "#FFFFFF"),
+    "B": ("#0070C0", "#FFFFFF"),
+}
+RAG_MEANINGS = {
+    "R": "late",
+    "A": "risk of delay, or paused",
+    "G": "on track",
+    "B": "complete",
+}
+DATE_FORMAT = "dd/mm/yyyy"
+_BASE = {"text_wrap": True, "valign": "top", "font_name": "Calibri", "font_size": 11}
+_BORDER = {"border": 1, "border_color": "#BFBFBF"}
+_HEADER = {"bold": True, "bg_color": "#D9D9D9", **_BORDER}
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
+_MAX_URLS = 65_000  # Excel's limit is 65,530 hyperlinks a sheet
+
+
+def excel_serial(day: dt.date) -> int:
+    return (day - _EXCEL_EPOCH).days
+
+
+class _Formats:
+    """One XlsxWriter format per distinct set of properties, made on first use."""
+
+    def __init__(self, workbook: Any) -> None:
+        self._workbook = workbook
+        self._made: dict[tuple[tuple[str, Any], ...], Any] = {}
+
+    def __call__(self, **properties: Any) -> Any:
+        merged = {**_BASE, **properties}
+        merged.pop("fit", None)  # a sizing hint, not a format property
+        key = tuple(sorted(merged.items()))
+        if key not in self._made:
+            self._made[key] = self._workbook.add_format(merged)
+        return self._made[key]
+
+
+@dataclass
+class _SheetWriter:
+    """Collects a sheet's cells with their formats, then writes them in row order."""
+
+    worksheet: Any
+    formats: _Formats
+    roles: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
+    widths: dict[int, int] = field(default_factory=dict)
+    #: (row, column, text) of every wrapped text, for the row heights.
+    wrapped: list[tuple[int, int, str]] = field(default_factory=list)
+
+    def role(self, cells: Iterable[Cell], **properties: Any) -> None:
+        for cell in cells:
+            self.roles[(cell.row, cell.column)] = properties
+
+    def write_cells(self, cells: Iterable[Cell]) -> None:
+        for cell in sorted(cells, key=lambda c: (c.row, c.column)):
+            self.write_value(
+                cell.row, cell.column, cell.value, self.roles.get((cell.row, cell.column), {})
+            )
+
+    def write_value(self, row: int, column: int, value: CellValue, role: dict[str, Any]) -> None:
+        sheet, r, c = self.worksheet, row - 1, column - 1
+        if value is None or value == "":
+            return
+        if isinstance(value, str):
+            sheet.write_string(r, c, value, self.formats(**role))
+            if role.get("text_wrap", True):
+                self.fit(column, value)
+                self.wrapped.append((row, column, value))
+            elif role.get("fit"):
+                self.fit(column, value)
+        elif isinstance(value, bool):
+            sheet.write_boolean(r, c, value, self.formats(**role))
+        elif isinstance(value, int | float):
+            sheet.write_number(r, c, value, self.formats(**role))
+            self.fit(column, str(value))
+        elif isinstance(value, dt.datetime):
+            sheet.write_datetime(r, c, value, self.formats(num_format="dd/mm/yyyy hh:mm", **role))
+            self.fit(column, "00/00/0000 00:00")
+        elif isinstance(value, dt.date):
+            date_time = dt.datetime.combine(value, dt.time())
+            sheet.write_datetime(r, c, date_time, self.formats(num_format=DATE_FORMAT, **role))
+            self.fit(column, "00/00/0000")
+        else:  # a time of day
+            sheet.write_datetime(r, c, value, self.formats(num_format="hh:mm", **role))
+
+    def fit(self, column: int, text: str) -> None:
+        longest = max((len(line) for line in text.splitlines()), default=0)
+        self.widths[column] = max(self.widths.get(column, 0), longest)
+
+    def set_widths(self, caps: dict[int, int] | None = None) -> None:
+        """Columns fitted to their text (capped), then rows tall enough for wrapped text:
+        XlsxWriter cannot ask the spreadsheet to fit them when the file opens."""
+        fitted = {
+            column: min(max(width + 2, 8), (caps or {}).get(column, 60))
+            for column, width in self.widths.items()
+        }
+        for column, width in sorted(fitted.items()):
+            self.worksheet.set_column(column - 1, column - 1, width)
+        lines: dict[int, int] = {}
+        for row, column, text in self.wrapped:
+            # Why 1.15: a column's width counts wide digits; text averages narrower.
+            per_line = max(int(fitted.get(column, 8) * 1.15) - 1, 1)
+            count = sum(max(1, -(-len(line) // per_line)) for line in text.splitlines() or [""])
+            lines[row] = max(lines.get(row, 1), count)
+        for row, count in sorted(lines.items()):
+            if count > 1:
+                self.worksheet.set_row(row - 1, min(15 * count, 409))
+
+
+def write_xlsx(
+    path: Path,
+    plan: Plan,
+    *,
+    derivation: Derivation,
+    report: Report,
+    vocabularies: Vocabularies,
+    live_as_of: bool,
+    title: str,
+) -> None:
+    """Write ``plan`` (an output model from ``prepare``) to ``path``."""
+    import xlsxwriter
+
+    settings = derivation.settings
+    workbook = xlsxwriter.Workbook(
+        str(path),
+        {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False},
+    )
+    stamp = dt.datetime.combine(settings.as_of, dt.time())
+    workbook.set_properties(
+        {
+            "title": title,
+            "subject": "Annual plan",
+            "comments": f"Formatted by planbook; derived RAG as of {settings.as_of.isoformat()}, "
+            f"amber within {settings.amber_days} days",
+            "created": stamp,
+        }
+    )
+    workbook.set_custom_property("planbook as of", settings.as_of.isoformat())
+    formats = _Formats(workbook)
+    for sheet in plan.sheets:
+        worksheet = workbook.add_worksheet(sheet.name)
+        writer = _SheetWriter(worksheet, formats)
+        if isinstance(sheet, PlanSheet):
+            _write_plan_sheet(writer, sheet, vocabularies)
+        elif isinstance(sheet, CoverSheet):
+            _write_cover(writer, sheet)
+        else:
+            _write_other(writer, sheet)
+        _set_state(worksheet, sheet)
+        _print_setup(worksheet)
+    for name, write in (
+        (FINDINGS_SHEET, lambda sheet: _write_findings(sheet, formats, report, settings)),
+        (LEGEND_SHEET, lambda sheet: _write_legend(sheet, formats, settings, live_as_of)),
+    ):
+        worksheet = workbook.add_worksheet(name)
+        write(worksheet)
+        _print_setup(worksheet)
+    workbook.define_name(AS_OF_NAME, f"='{LEGEND_SHEET}'!$B$3")
+    workbook.define_name(AMBER_NAME, f"='{LEGEND_SHEET}'!$B$4")
+    workbook.close()
+
+
+def _set_state(worksheet: Any, sheet: Sheet) -> None:
+    if sheet.state == "hidden":
+        worksheet.hide()
+    elif sheet.state == "veryHidden":
+        worksheet.very_hidden()
+
+
+def _write_plan_sheet(writer: _SheetWriter, sheet: PlanSheet, vocabularies: Vocabularies) -> None:
+    for entry in sheet.header:
+        writer.role([entry.label], bold=True, text_wrap=False, fit=True)
+        if entry.value is not None:
+            writer.role([entry.value], text_wrap=False, align="left")
+    writer.role(sheet.notes, italic=True, font_color="#595959", text_wrap=False)
+    for table in sheet.tables:
+        if table.title is not None:
+            writer.role([table.title], bold=True, font_size=12, text_wrap=False)
+        writer.role(table.header.values(), **_HEADER)
+        writer.role(table.extra_columns, **_HEADER)
+        for cells in table.repeated_headers:
+            writer.role(cells, **_HEADER)
+        writer.role(table.markers, italic=True, font_color="#808080")
+        for item in table.items:
+            for row in item.rows:
+                writer.role(row.all_cells(), **_BORDER)
+            if item.ref is not None:
+                writer.role([item.ref], bold=True, **_BORDER)
+    generated = {
+        (cell.row, cell.column)
+        for table in sheet.tables
+        for item in table.items
+        for row in item.rows
+        for name, cell in row.cells.items()
+        if name in ("rag_derived", "due_parsed")
+    }
+    writer.write_cells(cell for cell in sheet.cells() if (cell.row, cell.column) not in generated)
+    for table in sheet.tables:
+        if "rag_derived" in table.header:
+            _write_derived_columns(writer, sheet, table, vocabularies)
+        _add_dropdowns(writer, table, vocabularies)
+    caps = {}
+    for table in sheet.tables:
+        for name, cell in table.header.items():
+            caps[cell.column] = {"progress": 90, "description": 50, "milestone": 45}.get(name, 30)
+    writer.set_widths(caps)
+    _page_setup(writer.worksheet, sheet)
+
+
+def _last_row(table: Table) -> int:
+    rows = [row.row for item in table.items for row in item.rows]
+    rows += [cell.row for cell in table.markers]
+    return max(rows, default=table.header_row + 1)
+
+
+def _write_derived_columns(
+    writer: _SheetWriter, sheet: PlanSheet, table: Table, vocabularies: Vocabularies
+) -> None:
+    """Parsed Due Date and Derived RAG: formulas, live in Excel, with planbook's values cached."""
+    worksheet, formats = writer.worksheet, writer.formats
+    derived_column = table.header["rag_derived"].column
+    parsed_column = table.header["due_parsed"].column
+    status = table.header.get("status")
+    due = table.header.get("due")
+    complete = _excel_text(vocabularies.status.complete or "")
+    paused = _excel_text(vocabularies.status.paused or "")
+    for item in table.items:
+        for row in item.milestones:
+            r = row.row
+            parsed_cell = f"{column_letter(parsed_column)}{r}"
+            status_cell = f"{column_letter(status.column)}{r}" if status is not None else '""'
+            parsed = row.get("due_parsed")
+            planbook_date = parsed.value if parsed is not None else None
+            constant = (
+                f"DATE({planbook_date.year},{planbook_date.month},{planbook_date.day})"
+                if isinstance(planbook_date, dt.date)
+                else '""'
+            )
+            due_cell = f"{column_letter(due.column)}{r}" if due is not None else None
+            parsed_formula = (
+                f"=IF(ISNUMBER({due_cell}),{due_cell},{constant})" if due_cell else f"={constant}"
+            )
+            cached_date = excel_serial(planbook_date) if isinstance(planbook_date, dt.date) else ""
+            worksheet.write_formula(
+                r - 1,
+                parsed_column - 1,
+                parsed_formula,
+                formats(num_format=DATE_FORMAT, **_BORDER),
+                cached_date,
+            )
+            derived = row.get("rag_derived")
+            formula = (
+                f'=IF({status_cell}={complete},"B",'
+                f'IF(AND(ISNUMBER({parsed_cell}),{parsed_cell}<{AS_OF_NAME}),"R",'
+                f'IF({status_cell}={paused},"A",'
+                f'IF(NOT(ISNUMBER({parsed_cell})),"",'
+                f'IF({parsed_cell}-{AS_OF_NAME}<={AMBER_NAME},"A","G")))))'
+            )
+            worksheet.write_formula(
+                r - 1,
+                derived_column - 1,
+                formula,
+                formats(bold=True, align="center", **_BORDER),
+                derived.value if derived is not None else "",
+            )
+    writer.widths[derived_column] = max(writer.widths.get(derived_column, 0), 11)
+    writer.widths[parsed_column] = max(writer.widths.get(parsed_column, 0), 13)
+    _colour_table(writer, table, vocabularies)
+
+
+def _excel_text(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _colour_table(writer: _SheetWriter, table: Table, vocabularies: Vocabularies) -> None:
+    """RAG colours, late due dates, complete milestones greyed."""
+    worksheet, formats = writer.worksheet, writer.formats
+    first, last = table.header_row, _last_row(table)  # 1-based; data rows are first+1..last
+    if last <= first:
+        return
+    for name in ("rag", "rag_derived"):
+        if name not in table.header:
+            continue
+        column = table.header[name].column - 1
+        for letter, (fill, font) in RAG_COLOURS.items():
+            worksheet.conditional_format(
+                first,
+                column,
+                last - 1,
+                column,
+                {
+                    "type": "cell",
+                    "criteria": "==",
+                    "value": f'"{letter}"',
+                    "format": formats(bg_color=fill, font_color=font, bold=True, **_BORDER),
+                },
+            )
+    parsed = f"${column_letter(table.header['due_parsed'].column)}{first + 1}"
+    status = table.header.get("status")
+    status_ref = f"${column_letter(status.column)}{first + 1}" if status is not None else None
+    complete = _excel_text(vocabularies.status.complete or "")
+    not_done = f",{status_ref}<>{complete}" if status_ref else ""
+    if "due" in table.header:
+        column = table.header["due"].column - 1
+        worksheet.conditional_format(
+            first,
+            column,
+            last - 1,
+            column,
+            {
+                "type": "formula",
+                "criteria": f"=AND(ISNUMBER({parsed}),{parsed}<{AS_OF_NAME}{not_done})",
+                "format": formats(bg_color="#FFE0E0", font_color="#C00000", bold=True, **_BORDER),
+            },
+        )
+    if status_ref:
+        columns = [cell.column for cell in table.header.values()]
+        worksheet.conditional_format(
+            first,
+            min(columns) - 1,
+            last - 1,
+            max(columns) - 1,
+            {
+                "type": "formula",
+                "criteria": f"={status_ref}={complete}",
+                "format": formats(font_color="#808080", **_BORDER),
+            },
+        )
+
+
+def _add_dropdowns(writer: _SheetWriter, table: Table, vocabularies: Vocabularies) -> None:
+    """Delivery Status and RAG from the schema's words, so the next edit cannot invent one."""
+    first, last = table.header_row, max(_last_row(table), table.header_row + 1)
+    choices = {
+        "status": list(vocabularies.status.values),
+        "rag": [*vocabularies.rag.values, *vocabularies.rag.not_applicable[:1]],
+    }
+    for name, values in choices.items():
+        if name not in table.header:
+            continue
+        column = table.header[name].column - 1
+        writer.worksheet.data_validation(
+            first,
+            column,
+            last - 1,
+            column,
+            {
+                "validate": "list",
+                "source": values,
+                "error_title": "Not a known value",
+                "error_message": "Choose one of: " + ", ".join(values),
+                "input_title": "",
+            },
+        )
+
+
+def _print_setup(worksheet: Any) -> None:
+    worksheet.set_landscape()
+    worksheet.set_paper(9)  # A4
+    worksheet.fit_to_pages(1, 0)
+
+
+def _page_setup(worksheet: Any, sheet: PlanSheet) -> None:
+    if sheet.tables:
+        first = sheet.tables[0]
+        worksheet.repeat_rows(first.header_row - 1)
+        description = first.header.get("description")
+        if description is not None:
+            worksheet.freeze_panes(0, description.column)
+
+
+def _write_cover(writer: _SheetWriter, sheet: CoverSheet) -> None:
+    writer.role(sheet.titles, bold=True, font_size=14, text_wrap=False)
+    for table in (sheet.version_control, sheet.configuration_control):
+        if table is None:
+            continue
+        writer.role([table.title], bold=True, font_size=12, text_wrap=False)
+        writer.role(table.header, **_HEADER)
+        for row in table.rows:
+            writer.role(row.cells.values(), **_BORDER)
+    writer.write_cells(sheet.cells())
+    writer.set_widths(dict.fromkeys(writer.widths, 40))
+
+
+def _write_other(writer: _SheetWriter, sheet: Sheet) -> None:
+    cells = list(sheet.cells())
+    if sheet.name == CHANGE_LOG_SHEET:
+        writer.role((cell for cell in cells if cell.row == 1), **_HEADER)
+    writer.write_cells(cells)
+    writer.set_widths()
+
+
+def _write_findings(worksheet: Any, formats: _Formats, report: Report, settings: Settings) -> None:
+    worksheet.write_string(
+        0, 0, f"{GENERATED_MARK} findings as of {format_day(settings.as_of)}", formats(bold=True)
+    )
+    columns = ("severity", "code", "sheet", "cell", "value", "message", "suggestion")
+    for column, name in enumerate(columns):
+        worksheet.write_string(2, column, name, formats(**_HEADER))
+    link = formats(font_color="#0563C1", underline=1)
+    for index, finding in enumerate(report.findings):
+        row = 3 + index
+        values = finding.to_dict()
+        for column, name in enumerate(columns):
+            text = values[name]
+            if name == "cell" and text and index < _MAX_URLS:
+                target = "'" + finding.sheet.replace("'", "''") + "'!" + text
+                worksheet.write_url(row, column, f"internal:{target}", link, string=text)
+            elif text:
+                worksheet.write_string(row, column, text, formats())
+    for column, width in enumerate((9, 7, 22, 7, 30, 70, 50)):
+        worksheet.set_column(column, column, width)
+    worksheet.freeze_panes(3, 0)
+    worksheet.autofilter(2, 0, 2 + len(report.findings), len(columns) - 1)
+
+
+def _write_legend(worksheet: Any, formats: _Formats, settings: Settings, live: bool) -> None:
+    worksheet.write_string(0, 0, f"{GENERATED_MARK} legend", formats(bold=True))
+    worksheet.write_string(2, 0, "As of", formats(bold=True))
+    date_format = formats(num_format=DATE_FORMAT)
+    if live:
+        worksheet.write_formula(2, 1, "=TODAY()", date_format, excel_serial(settings.as_of))
+    else:
+        worksheet.write_datetime(2, 1, dt.datetime.combine(settings.as_of, dt.time()), date_format)
+    worksheet.write_string(3, 0, "Amber window (days)", formats(bold=True))
+    worksheet.write_number(3, 1, settings.amber_days, formats())
+    worksheet.write_string(5, 0, "RAG", formats(**_HEADER))
+    worksheet.write_string(5, 1, "meaning", formats(**_HEADER))
+    for offset, (letter, (fill, font)) in enumerate(RAG_COLOURS.items()):
+        worksheet.write_string(
+            6 + offset,
+            0,
+            letter,
+            formats(bg_color=fill, font_color=font, bold=True, align="center"),
+        )
+        worksheet.write_string(6 + offset, 1, RAG_MEANINGS[letter], formats())
+    notes = (
+        (
+            "Due date",
+            "late: past the as-of date and not complete",
+            {"bg_color": "#FFE0E0", "font_color": "#C00000"},
+        ),
+        ("Grey text", "a complete milestone", {"font_color": "#808080"}),
+    )
+    for offset, (label, meaning, style) in enumerate(notes):
+        worksheet.write_string(11 + offset, 0, label, formats(**style))
+        worksheet.write_string(11 + offset, 1, meaning, formats())
+    explanation = (
+        "Derived RAG is recalculated by Excel from Parsed Due Date and Delivery Status "
+        "whenever the file opens. Parsed Due Date is the date planbook read from the Due "
+        "Dates text; a real date typed into Due Dates is used as it stands. Run planbook "
+        "format again after changing a due date written as text."
+    )
+    worksheet.write_string(14, 0, explanation, formats())
+    worksheet.set_column(0, 0, 22)
+    worksheet.set_column(1, 1, 50)

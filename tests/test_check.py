@@ -1,0 +1,735 @@
+"""`check`: the layout and value rules of RULES.md, one finding code at a time.
+
+Each small workbook is a service sheet built in the test: `Annual Plan for:` on row 1,
+a blank row 2, the title `Part 2 - Annual Plan Items` on row 3, the header row on row 4
+(columns A-J: Ref, Description, Milestones, Due Dates, Lead, Links to Service Outcomes,
+Councils Impacted, Delivery Status, RAG, Progress), and the rows a test lists from row 5.
+`item(...)` is a row that passes every check; a test changes the one cell it is about.
+
+Findings are compared as compact tables of (sheet, cell, code). The derived-RAG findings
+(PB3xx) depend on the day the tests run and are tested with the derived RAG; here only
+the layout and value codes (PB1xx, PB2xx) are compared.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+import planbook
+from planbook.check import check_plan, check_workbook
+from planbook.errors import PlanbookError
+from planbook.findings import Finding, Report
+from workbooks import SAMPLE_WORKBOOK, CellInput, write_workbook
+
+SCHEMAS = Path(__file__).resolve().parents[1] / "schemas"
+
+HEADER: list[CellInput] = [
+    "Ref",
+    "Description",
+    "Milestones",
+    "Due Dates",
+    "Lead",
+    "Links to Service Outcomes",
+    "Councils Impacted",
+    "Delivery Status (Not started, Started, Paused, Complete)",
+    "RAG Status R = late A = Risk of delay G = on track",
+    "Progress",
+]
+FIELDS = (
+    "ref",
+    "description",
+    "milestone",
+    "due",
+    "lead",
+    "outcome",
+    "councils",
+    "status",
+    "rag",
+    "progress",
+)
+COLUMN = dict(zip(FIELDS, "ABCDEFGHIJ", strict=True))
+TITLE = "Part 2 - Annual Plan Items"
+FIRST = 5  # the row of the first table row a test lists
+
+#: A milestone row with nothing wrong in it.
+CLEAN: dict[str, CellInput] = {
+    "ref": "T1",
+    "description": "Replace the telephony platform",
+    "milestone": "Go live",
+    "due": "30/09/22",
+    "lead": "Capita",
+    "outcome": "Continuous improvement",
+    "councils": "All",
+    "status": "Started",
+    "rag": "G",
+    "progress": "Supplier chosen; build under way",
+}
+
+Rows = list[list[CellInput]]
+Found = list[tuple[str, str, str]]
+
+
+def row(**texts: CellInput) -> list[CellInput]:
+    """A table row with these fields filled and every other cell empty."""
+    return [texts.get(name) for name in FIELDS]
+
+
+def item(**changes: CellInput) -> list[CellInput]:
+    """The clean milestone row with some fields changed (None empties a field)."""
+    return row(**{**CLEAN, **changes})
+
+
+def plan_sheet(*rows: list[CellInput], header: list[CellInput] | None = None) -> Rows:
+    """The service sheet: header block, title on row 3, header row 4, ``rows`` from row 5."""
+    return [["Annual Plan for:", "Test Service"], [], [TITLE], header or HEADER, *rows]
+
+
+def cell(field: str, number: int = FIRST) -> str:
+    """The A1 address of a field's cell on row ``number``."""
+    return f"{COLUMN[field]}{number}"
+
+
+def build(tmp_path: Path, sheets: dict[str, Rows], **options: object) -> Path:
+    return write_workbook(tmp_path / "plan.xlsx", sheets, **options)  # type: ignore[arg-type]
+
+
+def check(
+    tmp_path: Path, *rows: list[CellInput], schemas: Path | None = None, **options: object
+) -> Report:
+    """Check a one-sheet plan (sheet `Plan`) holding these table rows."""
+    return check_workbook(
+        build(tmp_path, {"Plan": plan_sheet(*rows)}, **options), schemas_dir=schemas
+    )
+
+
+def found(report: Report) -> Found:
+    """The layout and value findings, as (sheet, cell, code)."""
+    return [(f.sheet, f.cell, f.code) for f in report.findings if f.code[:3] in ("PB1", "PB2")]
+
+
+def found_in(tmp_path: Path, *rows: list[CellInput], **options: object) -> Found:
+    return found(check(tmp_path, *rows, **options))
+
+
+def only(report: Report, code: str) -> Finding:
+    (finding,) = [f for f in report.findings if f.code == code]
+    return finding
+
+
+def test_a_clean_plan_has_no_findings(tmp_path: Path) -> None:
+    assert found_in(tmp_path, item(), item(ref="T2", description="Second item")) == []
+
+
+# --------------------------------------------------------------------------- Delivery Status
+
+STATUS_ALIASES = [
+    ("WIP", "Started"),
+    ("In progress", "Started"),
+    ("Design", "Started"),
+    ("On hold", "Paused"),
+    ("Closed", "Complete"),
+    ("Closed.", "Complete"),
+    ("CLOSED AS NOT RELEVANT", "Complete"),
+]
+
+
+@pytest.mark.parametrize(("alias", "canonical"), STATUS_ALIASES)
+def test_a_status_alias_is_a_warning_at_its_cell(
+    tmp_path: Path, alias: str, canonical: str
+) -> None:
+    assert found_in(tmp_path, item(status=alias)) == [("Plan", cell("status"), "PB201")]
+
+
+@pytest.mark.parametrize(("alias", "canonical"), STATUS_ALIASES)
+def test_a_status_alias_finding_names_the_canonical_value(
+    tmp_path: Path, alias: str, canonical: str
+) -> None:
+    finding = only(check(tmp_path, item(status=alias)), "PB201")
+    assert (finding.value, finding.suggestion) == (alias, f"write '{canonical}'")
+
+
+def test_closed_as_not_relevant_says_its_words_are_kept(tmp_path: Path) -> None:
+    finding = only(check(tmp_path, item(status="CLOSED AS NOT RELEVANT")), "PB201")
+    assert "change log" in finding.message
+
+
+@pytest.mark.parametrize("text", ["Not started", "Started", "Paused", "Complete"])
+def test_a_canonical_status_has_no_finding(tmp_path: Path, text: str) -> None:
+    assert found_in(tmp_path, item(status=text)) == []
+
+
+@pytest.mark.parametrize("text", ["COMPLETE", "not started", "  Paused  "])
+def test_a_canonical_status_in_another_case_has_no_finding(tmp_path: Path, text: str) -> None:
+    assert found_in(tmp_path, item(status=text)) == []
+
+
+def test_an_unknown_status_is_an_error_at_its_cell(tmp_path: Path) -> None:
+    assert found_in(tmp_path, item(status="Finished")) == [("Plan", cell("status"), "PB202")]
+
+
+@pytest.mark.parametrize(
+    ("text", "nearest"), [("Not strated", "Not started"), ("Compelte", "Complete")]
+)
+def test_an_unknown_status_suggests_the_nearest_value(
+    tmp_path: Path, text: str, nearest: str
+) -> None:
+    finding = only(check(tmp_path, item(status=text)), "PB202")
+    assert finding.suggestion == f"did you mean '{nearest}'?"
+
+
+# --------------------------------------------------------------------------- RAG
+
+
+@pytest.mark.parametrize("text", ["R", "A", "G", "Red", "amber", "GREEN", "", None])
+def test_a_known_rag_has_no_finding(tmp_path: Path, text: str | None) -> None:
+    assert found_in(tmp_path, item(rag=text)) == []
+
+
+def test_rag_not_applicable_on_a_complete_milestone_has_no_finding(tmp_path: Path) -> None:
+    assert found_in(tmp_path, item(status="Complete", rag="n/a")) == []
+
+
+def test_an_unknown_rag_is_an_error_at_its_cell(tmp_path: Path) -> None:
+    assert found_in(tmp_path, item(rag="Y")) == [("Plan", cell("rag"), "PB211")]
+
+
+def test_rag_not_applicable_on_a_started_milestone_is_a_warning(tmp_path: Path) -> None:
+    assert found_in(tmp_path, item(status="Started", rag="n/a")) == [("Plan", cell("rag"), "PB212")]
+
+
+def test_rag_not_applicable_beside_an_alias_of_complete_is_only_the_alias_warning(
+    tmp_path: Path,
+) -> None:
+    assert found_in(tmp_path, item(status="Closed", rag="n/a")) == [
+        ("Plan", cell("status"), "PB201")
+    ]
+
+
+def test_a_blank_rag_cell_with_a_red_fill_has_no_finding(tmp_path: Path) -> None:
+    report = check(tmp_path, item(rag=None), fills={("Plan", cell("rag")): "FF0000"})
+    assert found(report) == []
+
+
+# --------------------------------------------------------------------------- Councils
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hart, Havant, Mendip, South, Vale",
+        "Hart; Havant; Mendip",
+        "Hart, South and Vale",
+        "Hart\nHavant\nVale",
+        "HDC, HBC, MDC, SODC, VOWH",
+        "hart, VALE",
+    ],
+)
+def test_a_list_of_councils_has_no_finding(tmp_path: Path, text: str) -> None:
+    assert found_in(tmp_path, item(councils=text)) == []
+
+
+@pytest.mark.parametrize(
+    "text", ["All", "ALL", "All Councils", "H&EH", "S&V", "H&EH, S&V", "H&EH, S&V, Mendip"]
+)
+def test_a_council_group_has_no_finding(tmp_path: Path, text: str) -> None:
+    assert found_in(tmp_path, item(councils=text)) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Transformed Services only",
+        "Where supported by Capita",
+        "Where Capita provide Managed Service within their Datacentres",
+    ],
+)
+def test_a_scope_note_of_three_words_or_more_has_no_finding(tmp_path: Path, text: str) -> None:
+    assert found_in(tmp_path, item(councils=text)) == []
+
+
+def test_all_councils_with_a_note_has_no_finding(tmp_path: Path) -> None:
+    text = "All Councils - combination of individual plans to be brought together"
+    assert found_in(tmp_path, item(councils=text)) == []
+
+
+def test_an_unknown_council_is_an_error_at_its_cell(tmp_path: Path) -> None:
+    assert found_in(tmp_path, item(councils="HEH")) == [("Plan", cell("councils"), "PB221")]
+
+
+def test_heh_suggests_h_and_eh(tmp_path: Path) -> None:
+    finding = only(check(tmp_path, item(councils="HEH")), "PB221")
+    assert (finding.value, finding.suggestion) == ("HEH", "did you mean 'H&EH'?")
+
+
+# --------------------------------------------------------------------------- Due dates
+
+
+@pytest.mark.parametrize(
+    "due",
+    [
+        dt.datetime(2022, 4, 30),
+        dt.date(2022, 4, 30),
+        "30/04/22",
+        "01/03/2022",
+        "31/01/22 go live April - June evaluation",
+        "By 30 April 2022",
+        "By or before 30 Sept 2022",
+        "30/9/22 TBC",
+        "Annually, by the end of Quarter 2",
+        "Annual, Q3",
+        "Ongoing",
+        "ongoing",
+        "Ongoing as required",
+        "TBC",
+        "TBC (may split out into separate line items)",
+        "asap",
+        None,
+    ],
+    ids=str,
+)
+def test_an_accepted_due_date_form_has_no_finding(tmp_path: Path, due: CellInput) -> None:
+    assert found_in(tmp_path, item(due=due)) == []
+
+
+@pytest.mark.parametrize(
+    "due", ["31/02/22", "chasing resource availability dates", "Capita/Client"]
+)
+def test_a_due_that_is_not_a_date_is_an_error_at_its_cell(tmp_path: Path, due: str) -> None:
+    assert found_in(tmp_path, item(due=due)) == [("Plan", cell("due"), "PB231")]
+
+
+# --------------------------------------------------------------------------- shifted rows
+
+PROGRESS_NOTE = "12/02/2021 - IKEN Terminal Server is being stood up to allow the users"
+
+
+def test_started_under_lead_is_a_shifted_value(tmp_path: Path) -> None:
+    assert found_in(tmp_path, item(lead="Started", status=None)) == [
+        ("Plan", cell("lead"), "PB105")
+    ]
+
+
+def test_on_hold_under_due_is_a_shifted_value_not_a_bad_date(tmp_path: Path) -> None:
+    assert found_in(tmp_path, item(due="On Hold", status=None)) == [("Plan", cell("due"), "PB105")]
+
+
+def test_progress_notes_under_rag_are_a_shifted_value_not_a_bad_rag(tmp_path: Path) -> None:
+    assert found_in(tmp_path, item(rag=PROGRESS_NOTE, progress=None)) == [
+        ("Plan", cell("rag"), "PB105")
+    ]
+
+
+def test_progress_notes_under_status_are_a_shifted_value_not_a_bad_status(
+    tmp_path: Path,
+) -> None:
+    assert found_in(tmp_path, item(status=PROGRESS_NOTE, progress=None)) == [
+        ("Plan", cell("status"), "PB105")
+    ]
+
+
+@pytest.mark.parametrize("word", ["Started", "Complete"])
+def test_a_status_word_under_rag_is_a_shifted_value_not_a_bad_rag(
+    tmp_path: Path, word: str
+) -> None:
+    assert found_in(tmp_path, item(rag=word, status=None)) == [("Plan", cell("rag"), "PB105")]
+
+
+@pytest.mark.parametrize("date", ["31/03/20", dt.datetime(2020, 3, 31)], ids=str)
+def test_a_date_under_milestones_is_a_shifted_value(tmp_path: Path, date: CellInput) -> None:
+    assert found_in(tmp_path, item(milestone=date)) == [("Plan", cell("milestone"), "PB105")]
+
+
+def test_a_shifted_value_names_its_column_and_where_to_move_it(tmp_path: Path) -> None:
+    finding = only(check(tmp_path, item(lead="Started", status=None)), "PB105")
+    assert "'Started' under Lead looks like a Delivery Status" in finding.message
+    assert finding.suggestion == f"move it to Delivery Status ({cell('status')})"
+
+
+def test_a_shifted_row_is_not_also_missing_its_status(tmp_path: Path) -> None:
+    rows = [
+        item(),
+        row(ref="Delivery of CVW to CMW", due="Capita/Client", lead="Started", rag=PROGRESS_NOTE),
+    ]
+    row6 = FIRST + 1
+    assert found_in(tmp_path, *rows) == [
+        ("Plan", cell("ref", row6), "PB103"),
+        ("Plan", cell("due", row6), "PB231"),
+        ("Plan", cell("lead", row6), "PB105"),
+        ("Plan", cell("rag", row6), "PB105"),
+    ]
+
+
+# --------------------------------------------------------------------------- layout
+
+
+def test_a_ref_without_description_is_a_warning_at_the_ref(tmp_path: Path) -> None:
+    rows = [item(), row(ref="Nuvm to Azure")]
+    assert found_in(tmp_path, *rows) == [("Plan", cell("ref", FIRST + 1), "PB103")]
+
+
+def test_a_continuation_row_at_the_top_of_a_table_is_an_error(tmp_path: Path) -> None:
+    first_row = item(ref=None, description=None)
+    assert found_in(tmp_path, first_row, item()) == [("Plan", cell("milestone"), "PB104")]
+
+
+def test_a_continuation_row_after_a_repeated_header_belongs_to_the_item_above(
+    tmp_path: Path,
+) -> None:
+    rows = [item(), HEADER, item(ref=None, description=None, milestone="Evaluate")]
+    assert found_in(tmp_path, *rows) == []
+
+
+def test_a_table_with_only_an_insert_line_above_marker_has_no_findings(tmp_path: Path) -> None:
+    assert found_in(tmp_path, row(description="Insert Line Above")) == []
+
+
+def test_an_untitled_table_is_a_warning_at_its_header(tmp_path: Path) -> None:
+    sheet = [["Annual Plan for:", "Test Service"], [], HEADER, item()]
+    report = check_workbook(build(tmp_path, {"Plan": sheet}))
+    assert found(report) == [("Plan", "A3", "PB101")]
+
+
+def test_an_untitled_table_finding_names_the_inferred_part(tmp_path: Path) -> None:
+    sheet = [["Annual Plan for:", "Test Service"], [], HEADER[:7], row(**CLEAN)[:7]]
+    finding = only(check_workbook(build(tmp_path, {"Plan": sheet})), "PB101")
+    assert finding.suggestion == "add a title line above it, e.g. 'Part 3 - Forward Look'"
+
+
+def test_a_cell_outside_any_table_is_unplaced(tmp_path: Path) -> None:
+    sheet = [["Annual Plan for:", "Test Service"], ["Remember to ask the client"], [TITLE]]
+    sheet += [HEADER, item()]
+    report = check_workbook(build(tmp_path, {"Plan": sheet}))
+    assert found(report) == [("Plan", "A2", "PB102")]
+
+
+def test_a_cell_right_of_the_header_is_unplaced(tmp_path: Path) -> None:
+    assert found_in(tmp_path, [*item(), "see the risk log"]) == [("Plan", "K5", "PB102")]
+
+
+def test_a_part_2_table_with_no_lead_column_is_an_error_at_its_header(tmp_path: Path) -> None:
+    lead = FIELDS.index("lead")
+    header = HEADER[:lead] + HEADER[lead + 1 :]
+    values = item()
+    sheet = plan_sheet(values[:lead] + values[lead + 1 :], header=header)
+    report = check_workbook(build(tmp_path, {"Plan": sheet}))
+    assert found(report) == [("Plan", "A4", "PB106")]
+
+
+def test_an_extra_notes_column_is_info_at_its_header(tmp_path: Path) -> None:
+    sheet = plan_sheet([*item(), "ask Paul"], header=[*HEADER, "Notes"])
+    report = check_workbook(build(tmp_path, {"Plan": sheet}))
+    assert found(report) == [("Plan", "K4", "PB107")]
+    assert only(report, "PB107").severity == "info"
+
+
+# --------------------------------------------------------------------------- missing status
+
+
+def test_a_milestone_with_no_status_is_a_warning(tmp_path: Path) -> None:
+    rows = [item(), row(milestone="Evaluate", due="30/11/22", progress="Not yet")]
+    assert found_in(tmp_path, *rows) == [("Plan", cell("status", FIRST + 1), "PB203")]
+
+
+def test_a_milestone_with_no_status_is_fine_in_a_table_without_a_status_column(
+    tmp_path: Path,
+) -> None:
+    columns = HEADER[:7]  # as Customer Services: no status, RAG or progress
+    sheet = plan_sheet(item()[:7], row(milestone="Evaluate", due="30/11/22")[:7], header=columns)
+    assert found(check_workbook(build(tmp_path, {"Plan": sheet}))) == []
+
+
+def test_an_item_row_that_is_no_milestone_needs_no_status(tmp_path: Path) -> None:
+    rows = [row(ref="T1", description="Stakeholder map", lead="Capita", councils="All")]
+    assert found_in(tmp_path, *rows) == []
+
+
+# --------------------------------------------------------------------------- the report
+
+
+def test_findings_are_ordered_by_sheet_then_row_then_column(tmp_path: Path) -> None:
+    zeta = plan_sheet(item(councils="HEH"), item(due="31/02/22", status="WIP"))
+    alpha = plan_sheet(item(status="Finished"))
+    report = check_workbook(build(tmp_path, {"Zeta": zeta, "Alpha": alpha}))
+    assert found(report) == [
+        ("Zeta", "G5", "PB221"),
+        ("Zeta", "D6", "PB231"),
+        ("Zeta", "H6", "PB201"),
+        ("Alpha", "H5", "PB202"),
+    ]
+
+
+def test_check_plan_checks_a_plan_already_read(tmp_path: Path) -> None:
+    path = build(tmp_path, {"Plan": plan_sheet(item(status="WIP"))})
+    assert found(check_plan(planbook.read_workbook(path))) == found(check_workbook(path))
+
+
+# --------------------------------------------------------------------------- the sample
+
+#: The layout and value findings of the sample, each checked by hand against the seed.
+SAMPLE_FINDINGS: Found = [
+    ("Customer Services", "C26", "PB105"),  # 'Ongoing' under Milestones: row 26 shifted left
+    ("Customer Services", "D26", "PB231"),  # the lead under Due Dates
+    ("Customer Services", "F26", "PB105"),  # 'All' under Links to Service Outcomes
+    ("Revenues and Benefits", "A48", "PB101"),  # the forward look with no title
+    ("Land Charges", "H20", "PB203"),  # Part 2 milestones with no Delivery Status
+    ("Land Charges", "H21", "PB203"),
+    ("Land Charges", "H22", "PB203"),
+    ("Land Charges", "H23", "PB203"),
+    ("Land Charges", "H24", "PB203"),
+    ("IT", "C16", "PB105"),  # 'COMPLETE' under Milestones
+    ("IT", "D16", "PB231"),  # 'chasing resource availability dates'
+    ("IT", "D19", "PB105"),  # 'In Progress' under Due Dates
+    ("IT", "H19", "PB201"),  # 'WIP'
+    ("IT", "D20", "PB105"),  # 'In progress' under Due Dates
+    ("IT", "D21", "PB105"),  # 'On Hold' under Due Dates
+    ("IT", "A31", "PB103"),  # rows 31-37: milestones shifted into Ref
+    ("IT", "D31", "PB231"),  # 'Capita/Client' under Due Dates
+    ("IT", "E31", "PB105"),  # 'Started' under Lead
+    ("IT", "I31", "PB105"),  # progress notes under RAG
+    ("IT", "A32", "PB103"),
+    ("IT", "D32", "PB231"),
+    ("IT", "E32", "PB105"),
+    ("IT", "I32", "PB105"),
+    ("IT", "D33", "PB231"),  # 'Capita / Client' alone on its row
+    ("IT", "H33", "PB203"),
+    ("IT", "A35", "PB103"),
+    ("IT", "C35", "PB105"),  # 'ongoing' under Milestones
+    ("IT", "D35", "PB231"),
+    ("IT", "F35", "PB105"),  # 'Started' under Links to Service Outcomes
+    ("IT", "A36", "PB103"),
+    ("IT", "C36", "PB105"),  # a date under Milestones
+    ("IT", "D36", "PB231"),
+    ("IT", "F36", "PB105"),
+    ("IT", "I36", "PB105"),
+    ("IT", "A37", "PB103"),  # 'Nuvm to Azure'
+    ("IT", "I37", "PB105"),
+    ("IT", "H42", "PB203"),
+    ("IT", "H44", "PB203"),
+    ("IT", "H45", "PB203"),
+    ("IT", "H46", "PB201"),  # 'In progress'
+    ("IT", "H50", "PB201"),  # 'Closed'
+    ("IT", "H53", "PB201"),
+    ("IT", "D54", "PB105"),  # 'On hold' under Due Dates
+    ("IT", "H54", "PB201"),
+    ("IT", "H56", "PB201"),
+    ("IT", "H57", "PB201"),
+    ("IT", "H58", "PB201"),
+    ("IT", "H59", "PB201"),
+    ("IT", "H60", "PB201"),
+    ("IT", "H62", "PB201"),  # 'Closed.'
+    ("IT", "H65", "PB201"),
+    ("IT", "H66", "PB201"),  # 'CLOSED AS NOT RELEVANT'
+    ("IT", "H67", "PB203"),
+    ("IT", "H69", "PB201"),
+    ("IT", "H73", "PB201"),  # 'Design'
+    ("IT", "G74", "PB221"),  # 'HEH'
+]
+
+
+@pytest.fixture(scope="module")
+def sample_report() -> Report:
+    return check_workbook(SAMPLE_WORKBOOK)
+
+
+def test_the_sample_has_exactly_the_findings_checked_by_hand(sample_report: Report) -> None:
+    assert found(sample_report) == SAMPLE_FINDINGS
+
+
+@pytest.mark.parametrize(
+    ("cell_at", "code", "value"),
+    [
+        ("IT!H19", "PB201", "WIP"),
+        ("IT!H46", "PB201", "In progress"),
+        ("IT!H73", "PB201", "Design"),
+        ("IT!H50", "PB201", "Closed"),
+        ("IT!H62", "PB201", "Closed."),
+        ("IT!H66", "PB201", "CLOSED AS NOT RELEVANT"),
+        ("IT!D16", "PB231", "chasing resource availability dates"),
+        ("IT!G74", "PB221", "HEH"),
+        ("IT!E31", "PB105", "Started"),
+        ("IT!E32", "PB105", "Started"),
+        ("IT!D21", "PB105", "On Hold"),
+    ],
+)
+def test_the_sample_reports_the_problems_rules_md_names(
+    sample_report: Report, cell_at: str, code: str, value: str
+) -> None:
+    at = {(f.location, f.code): f.value for f in sample_report.findings}
+    assert at.get((cell_at, code)) == value
+
+
+@pytest.mark.parametrize("cell_at", ["IT!I31", "IT!I32", "IT!I36", "IT!I37"])
+def test_the_sample_reports_progress_notes_under_rag_as_shifted(
+    sample_report: Report, cell_at: str
+) -> None:
+    shifted = [f for f in sample_report.findings if f.location == cell_at]
+    assert [(f.code, f.value[:10]) for f in shifted] == [("PB105", "12/02/2021")]
+
+
+def test_the_sample_fails_the_check(sample_report: Report) -> None:
+    assert sample_report.exit_code() == 1
+
+
+# --------------------------------------------------------------------------- editing schemas/
+
+
+@pytest.fixture
+def schemas(tmp_path: Path) -> Path:
+    """A copy of the shipped schemas/ a test may edit."""
+    return Path(shutil.copytree(SCHEMAS, tmp_path / "schemas"))
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, f"{old!r} is not once in {path.name}"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def test_a_status_value_added_to_the_vocabulary_is_accepted(tmp_path: Path, schemas: Path) -> None:
+    edit(schemas / "vocabularies.yaml", "    - Complete\n", "    - Complete\n    - Deferred\n")
+    assert found_in(tmp_path, item(status="Deferred")) == [("Plan", "H5", "PB202")]
+    assert found_in(tmp_path, item(status="Deferred"), schemas=schemas) == []
+
+
+def test_a_status_alias_added_to_the_vocabulary_is_a_warning_not_an_error(
+    tmp_path: Path, schemas: Path
+) -> None:
+    edit(
+        schemas / "vocabularies.yaml",
+        "    WIP: Started\n",
+        "    WIP: Started\n    Finished: Complete\n",
+    )
+    assert found_in(tmp_path, item(status="Finished"), schemas=schemas) == [("Plan", "H5", "PB201")]
+
+
+MENDIP_ENTRY = (
+    "  - code: MDC\n"
+    "    name: Mendip District Council\n"
+    "    aliases: [Mendip]\n"
+    "    note: Became part of Somerset Council on 1 April 2023.\n"
+)
+
+
+def test_a_council_retired_from_councils_yaml_is_unknown(tmp_path: Path, schemas: Path) -> None:
+    edit(schemas / "councils.yaml", MENDIP_ENTRY, "")
+    assert found_in(tmp_path, item(councils="Hart, Mendip")) == []
+    assert found_in(tmp_path, item(councils="Hart, Mendip"), schemas=schemas) == [
+        ("Plan", "G5", "PB221")
+    ]
+
+
+def test_all_still_has_no_finding_once_a_council_is_retired(tmp_path: Path, schemas: Path) -> None:
+    edit(schemas / "councils.yaml", MENDIP_ENTRY, "")
+    assert found_in(tmp_path, item(councils="All"), schemas=schemas) == []
+
+
+def test_a_column_made_optional_is_no_longer_required(tmp_path: Path, schemas: Path) -> None:
+    edit(
+        schemas / "tables" / "plan_items.yaml",
+        "  lead:\n    required: true\n",
+        "  lead:\n    required: false\n",
+    )
+    lead = FIELDS.index("lead")
+    values = item()
+    sheet = plan_sheet(
+        values[:lead] + values[lead + 1 :], header=HEADER[:lead] + HEADER[lead + 1 :]
+    )
+    report = check_workbook(build(tmp_path, {"Plan": sheet}), schemas_dir=schemas)
+    assert found(report) == []
+
+
+def test_a_check_removed_from_a_table_schema_no_longer_runs(tmp_path: Path, schemas: Path) -> None:
+    edit(schemas / "tables" / "plan_items.yaml", "      due_date: {plan_year: null}\n", "")
+    assert found_in(tmp_path, item(due="31/02/22"), schemas=schemas) == []
+
+
+def test_a_pandera_builtin_check_added_to_a_table_schema_reports_at_the_cell(
+    tmp_path: Path, schemas: Path
+) -> None:
+    edit(
+        schemas / "tables" / "plan_items.yaml",
+        "  ref:\n    required: true\n",
+        "  ref:\n    required: true\n    checks:\n      str_length: {max_value: 10}\n",
+    )
+    report = check(tmp_path, item(ref="IT-2022-0001-A"), schemas=schemas)
+    assert found(report) == [("Plan", "A5", "PB290")]
+    assert "str_length" in only(report, "PB290").message
+
+
+# --------------------------------------------------------------------------- broken schemas/
+
+PLAN_ITEMS = Path("tables") / "plan_items.yaml"
+
+
+def _bad_yaml(schemas: Path) -> None:
+    (schemas / PLAN_ITEMS).write_text("columns:\n  ref: [unclosed\n", encoding="utf-8")
+
+
+def _unknown_check(schemas: Path) -> None:
+    edit(schemas / PLAN_ITEMS, "      due_date: {plan_year: null}\n", "      is_a_due: {}\n")
+
+
+def _no_parts(schemas: Path) -> None:
+    edit(schemas / PLAN_ITEMS, "metadata:\n  parts: [1, 2]\n", "")
+
+
+def _no_tables_folder(schemas: Path) -> None:
+    shutil.rmtree(schemas / "tables")
+
+
+@pytest.mark.parametrize(
+    ("breakage", "named"),
+    [
+        (_bad_yaml, "plan_items.yaml"),
+        (_unknown_check, "plan_items.yaml"),
+        (_no_parts, "plan_items.yaml"),
+        (_no_tables_folder, "tables"),
+    ],
+    ids=["bad-yaml", "unknown-check", "no-metadata-parts", "no-tables-folder"],
+)
+def test_a_broken_table_schema_is_one_line_naming_the_file(
+    tmp_path: Path, schemas: Path, breakage: Callable[[Path], None], named: str
+) -> None:
+    breakage(schemas)
+    with pytest.raises(PlanbookError) as raised:
+        check(tmp_path, item(), schemas=schemas)
+    message = str(raised.value)
+    assert named in message
+    assert "\n" not in message
+
+
+# --------------------------------------------------------------------------- any text at all
+
+WRITABLE_TEXT = st.text(max_size=60).filter(lambda text: not ILLEGAL_CHARACTERS_RE.search(text))
+
+
+def _findings_at_one_cell(folder: Path, field: str, text: str) -> list[str]:
+    rows = plan_sheet(item(**{field: text}))
+    report = check_workbook(write_workbook(folder / "plan.xlsx", {"Plan": rows}))
+    return [f.code for f in report.findings if f.cell == cell(field)]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=WRITABLE_TEXT)
+def test_any_status_text_gives_at_most_one_finding_at_its_cell(
+    tmp_path_factory: pytest.TempPathFactory, text: str
+) -> None:
+    folder = tmp_path_factory.mktemp("status")
+    assert len(_findings_at_one_cell(folder, "status", text)) <= 1
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=WRITABLE_TEXT)
+def test_any_due_text_gives_at_most_one_finding_at_its_cell(
+    tmp_path_factory: pytest.TempPathFactory, text: str
+) -> None:
+    folder = tmp_path_factory.mktemp("due")
+    assert len(_findings_at_one_cell(folder, "due", text)) <= 1
