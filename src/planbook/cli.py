@@ -7,6 +7,7 @@ A ``PlanbookError`` (unusable file or options) becomes one line on stderr and ex
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import os
 import sys
@@ -202,6 +203,99 @@ def format_command(
     )
     if result.backup is not None:
         click.echo(f"The original is kept as {result.backup}.")
+
+
+@cli.command()
+@click.argument("old", type=_WORKBOOK)
+@click.argument("new", type=_WORKBOOK)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "csv"]),
+    default="text",
+    show_default=True,
+)
+@click.option(
+    "--schemas",
+    "schemas_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Use the vocabularies in this folder (default: schemas/).",
+)
+def diff(old: Path, new: Path, fmt: str, schemas_dir: Path | None) -> None:
+    """What changed from OLD to NEW, item by item: the minutes of what the leads did.
+
+    Exit 0 whether or not anything changed.
+    """
+    from planbook import render
+    from planbook.diff import diff_plans
+    from planbook.read import read_workbook
+    from planbook.schemas import load_vocabularies
+
+    old_plan, new_plan = read_workbook(old), read_workbook(new)
+    changes = diff_plans(old_plan, new_plan, load_vocabularies(_schemas(schemas_dir)))
+    if fmt == "json":
+        text = render.render_changes_json(changes, str(old), str(new))
+    elif fmt == "csv":
+        text = render.render_changes_csv(changes)
+    else:
+        text = render.render_changes_text(changes, str(old), str(new))
+    click.echo(text, nl=False)
+
+
+@cli.command()
+@click.argument("workbooks", type=_WORKBOOK, nargs=-1, required=True)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    required=True,
+    help="The board workbook (.xlsx) to write.",
+)
+@click.option(
+    "--previous",
+    type=_WORKBOOK,
+    help="Last month's board workbook: its Version Control and History are carried "
+    "forward and a Changes sheet lists what changed since.",
+)
+@_derive_options
+def consolidate(
+    workbooks: tuple[Path, ...],
+    output: Path,
+    previous: Path | None,
+    schemas_dir: Path | None,
+    as_of: dt.datetime | None,
+    amber_days: int,
+    plan_year: int | None,
+) -> None:
+    """Merge the services' WORKBOOKS into the month's board workbook: a regenerated
+    Cover, every service sheet formatted, a Summary with charts, and with --previous the
+    Changes and History. Nothing is written if an input is unreadable or two inputs hold
+    the same service."""
+    from planbook.consolidate import consolidate as build
+
+    show_progress = len(workbooks) > 1 and sys.stderr.isatty()
+    with click.progressbar(
+        length=len(workbooks),
+        label="Reading service workbooks",
+        file=sys.stderr if show_progress else io.StringIO(),
+    ) as bar:
+        result = build(
+            workbooks,
+            output,
+            previous=previous,
+            settings=_settings(as_of, amber_days, plan_year),
+            live_as_of=as_of is None,
+            schemas_dir=_schemas(schemas_dir),
+            on_read=lambda _path: bar.update(1),
+        )
+    for notice in result.notices:
+        click.echo(f"planbook: note: {notice}", err=True)
+    counts = result.report.counts()
+    changed = f"; {len(result.changes)} change(s) since last month" if previous else ""
+    click.echo(
+        f"Wrote {result.output}: {len(result.services)} service sheet(s){changed}; "
+        f"{counts['error']} error(s), {counts['warning']} warning(s) in its Findings sheet."
+    )
 
 
 @cli.command()

@@ -186,5 +186,6 @@ def _reason(due: DueDate, status: str | None, settings: Settings) -> str:
         when = f"due {format_day(due.date)} passed"
     else:
         days = (due.date - settings.as_of).days
-        when = f"due {format_day(due.date)}, in {days} day{'s' if days != 1 else ''}"
+        soon = "today" if days == 0 else f"in {days} day{'s' if days != 1 else ''}"
+        when = f"due {format_day(due.date)}, {soon}"
     return f"{when}, status {status or 'not given'}"

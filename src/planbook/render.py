@@ -13,6 +13,7 @@ from itertools import groupby
 from typing import Any
 from xml.etree import ElementTree
 
+from planbook.diff import CSV_COLUMNS, PlanChange
 from planbook.findings import Finding, Report, Severity
 from planbook.model import shorten
 
@@ -180,3 +181,86 @@ def _github_data(text: str) -> str:
 
 def _github_property(text: str) -> str:
     return _github_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+# --- planbook diff ------------------------------------------------------------------------
+
+#: Sections of the minutes, in the order a board reads them.
+_MINUTES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Status and RAG", ("status_changed", "rag_changed")),
+    ("Due dates", ("due_changed",)),
+    ("Items", ("item_added", "item_removed", "item_renamed", "item_moved")),
+    ("Milestones", ("milestone_added", "milestone_removed")),
+    ("Other changes", ("field_changed",)),
+    ("Progress notes", ("progress_updated",)),
+    ("Header", ("header_changed",)),
+)
+
+
+def render_changes_text(changes: list[PlanChange], old: str, new: str) -> str:
+    """The minutes: by service, what a board cares about first."""
+    lines = [f"Changes from {safe(old)} to {safe(new)}"]
+    sheets = list(dict.fromkeys(change.sheet for change in changes))
+    for sheet in sheets:
+        lines.extend(["", safe(sheet)])
+        mine = [change for change in changes if change.sheet == sheet]
+        for title, kinds in _MINUTES:
+            section = [change for change in mine if change.kind in kinds]
+            if section:
+                lines.append(f"  {title}")
+                lines.extend(f"    {safe(_minute(change))}" for change in section)
+    lines.append("")
+    lines.append(
+        f"{_plural(len(changes), 'change')} in {_plural(len(sheets), 'service')}."
+        if changes
+        else "No changes."
+    )
+    return "\n".join(lines) + "\n"
+
+
+def _minute(change: PlanChange) -> str:
+    what = f"'{shorten(change.item, 50)}'"
+    if change.milestone:
+        what += f", '{shorten(change.milestone, 50)}'"
+    at = f" ({change.cell})" if change.cell else ""
+    old, new = shorten(change.old, 40), shorten(change.new, 40)
+    kind = change.kind
+    if kind in ("status_changed", "rag_changed"):
+        field = "status" if kind == "status_changed" else "RAG"
+        return f"{what}: {field} {old or '(none)'} -> {new or '(none)'}{at}"
+    if kind == "due_changed":
+        if change.days is not None:
+            moved = "slipped" if change.days > 0 else "pulled in"
+            return (
+                f"{what}: due {_uk(change.old)} -> {_uk(change.new)}, "
+                f"{moved} {_plural(abs(change.days), 'day')}{at}"
+            )
+        return f"{what}: due '{old}' -> '{new}'{at}"
+    simple = {
+        "item_added": f"added {what}{at}",
+        "item_removed": f"removed {what}",
+        "item_renamed": f"renamed '{old}' -> '{new}'{at}",
+        "item_moved": f"{what} moved from Part {old} to Part {new}{at}",
+        "milestone_added": f"{what}: milestone added{at}",
+        "milestone_removed": f"{what}: milestone removed",
+        "progress_updated": f"{what}: progress updated: '{shorten(change.new, 70)}'{at}",
+        "header_changed": f"{change.field} '{old}' -> '{new}'{at}",
+    }
+    return simple.get(kind, f"{what}: {change.field} '{old}' -> '{new}'{at}")
+
+
+def render_changes_json(changes: list[PlanChange], old: str, new: str) -> str:
+    data = {"old": old, "new": new, "changes": [change.to_dict() for change in changes]}
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+def render_changes_csv(changes: list[PlanChange]) -> str:
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for change in changes:
+        writer.writerow({**change.to_dict(), "days": "" if change.days is None else change.days})
+    return buffer.getvalue()

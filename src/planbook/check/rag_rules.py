@@ -31,7 +31,8 @@ def _optimistic(item: ItemRag, vocabularies: Vocabularies) -> Iterator[Finding]:
     head = item.item.head
     head_declared = _declared(head, vocabularies)
     others = [m for m in item.milestones if m.row is not head]
-    if head_declared in _LETTERS and not any(m.declared in _LETTERS for m in others):
+    speaks_for_item = bool(others) and not any(m.declared in _LETTERS for m in others)
+    if head_declared in _LETTERS and speaks_for_item:
         # The item's first row speaks for the whole item: compare with the item's RAG.
         if item.derived is not None and is_better(head_declared, item.derived):
             worst = next(m for m in item.milestones if m.derived == item.derived)
@@ -66,8 +67,9 @@ def _undatable(item: ItemRag) -> Iterator[Finding]:
     """Once per open item whose milestones give no due date to derive a RAG from."""
     if item.complete:
         return
+    # A due date that is wrong is PB231's story; any other with no day counts here.
     undated: list[MilestoneRag] = [
-        m for m in item.milestones if m.derived is None and m.due.kind == "none"
+        m for m in item.milestones if m.derived is None and m.due.kind != "invalid"
     ]
     if item.milestones and not undated:
         return

@@ -12,6 +12,7 @@ import csv
 import datetime as dt
 import shutil
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,7 +26,7 @@ from planbook.schemas import load_vocabularies
 from planbook.write.prepare import CHANGE_COLUMNS, Change, attach_derived, prepare
 from planbook.write.xlsx import write_xlsx
 
-__all__ = ["Change", "FormatResult", "format_workbook"]
+__all__ = ["Change", "FormatResult", "format_workbook", "write_atomically"]
 
 
 @dataclass(frozen=True)
@@ -82,9 +83,9 @@ def format_workbook(
             title=title,
         )
 
-    _atomically(target, write)
+    write_atomically(target, write)
     if changelog is not None:
-        _atomically(changelog, lambda path: _write_changelog(path, changes, settings.as_of))
+        write_atomically(changelog, lambda path: _write_changelog(path, changes, settings.as_of))
     return FormatResult(target, tuple(changes), report, backup, tuple(notices))
 
 
@@ -136,11 +137,11 @@ def _backup(source: Path, as_of: dt.date) -> Path:
     return backup
 
 
-def _atomically(target: Path, write: object) -> None:
+def write_atomically(target: Path, write: Callable[[Path], None]) -> None:
     """Write to a temporary file beside ``target``, then rename it into place."""
     temporary = target.with_name(f".{target.name}.planbook-partial")
     try:
-        write(temporary)  # type: ignore[operator]
+        write(temporary)
         temporary.replace(target)
     except OSError as error:
         raise PlanbookError(f"{target}: cannot write ({error.strerror or error})") from error

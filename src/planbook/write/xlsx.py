@@ -9,7 +9,7 @@ text: a value starting with ``=``, ``+``, ``-`` or ``@`` never becomes a formula
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,8 +47,8 @@ RAG_MEANINGS = {
 }
 DATE_FORMAT = "dd/mm/yyyy"
 _BASE = {"text_wrap": True, "valign": "top", "font_name": "Calibri", "font_size": 11}
-_BORDER = {"border": 1, "border_color": "#BFBFBF"}
-_HEADER = {"bold": True, "bg_color": "#D9D9D9", **_BORDER}
+BORDER = {"border": 1, "border_color": "#BFBFBF"}
+HEADER = {"bold": True, "bg_color": "#D9D9D9", **BORDER}
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
 _MAX_URLS = 65_000  # Excel's limit is 65,530 hyperlinks a sheet
 
@@ -57,7 +57,7 @@ def excel_serial(day: dt.date) -> int:
     return (day - _EXCEL_EPOCH).days
 
 
-class _Formats:
+class Formats:
     """One XlsxWriter format per distinct set of properties, made on first use."""
 
     def __init__(self, workbook: Any) -> None:
@@ -78,7 +78,7 @@ class _SheetWriter:
     """Collects a sheet's cells with their formats, then writes them in row order."""
 
     worksheet: Any
-    formats: _Formats
+    formats: Formats
     roles: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
     widths: dict[int, int] = field(default_factory=dict)
     #: (row, column, text) of every wrapped text, for the row heights.
@@ -153,8 +153,11 @@ def write_xlsx(
     vocabularies: Vocabularies,
     live_as_of: bool,
     title: str,
+    extra_sheets: Sequence[ExtraSheet] = (),
+    extras_after: int = 0,
 ) -> None:
-    """Write ``plan`` (an output model from ``prepare``) to ``path``."""
+    """Write ``plan`` (an output model from ``prepare``) to ``path``; ``extra_sheets``
+    (name, writer) go after the first ``extras_after`` sheets of the plan."""
     import xlsxwriter
 
     settings = derivation.settings
@@ -173,8 +176,10 @@ def write_xlsx(
         }
     )
     workbook.set_custom_property("planbook as of", settings.as_of.isoformat())
-    formats = _Formats(workbook)
-    for sheet in plan.sheets:
+    formats = Formats(workbook)
+    for position, sheet in enumerate(plan.sheets):
+        if position == extras_after:
+            _add_extra_sheets(workbook, formats, extra_sheets)
         worksheet = workbook.add_worksheet(sheet.name)
         writer = _SheetWriter(worksheet, formats)
         if isinstance(sheet, PlanSheet):
@@ -185,6 +190,8 @@ def write_xlsx(
             _write_other(writer, sheet)
         _set_state(worksheet, sheet)
         _print_setup(worksheet)
+    if extras_after >= len(plan.sheets):
+        _add_extra_sheets(workbook, formats, extra_sheets)
     for name, write in (
         (FINDINGS_SHEET, lambda sheet: _write_findings(sheet, formats, report, settings)),
         (LEGEND_SHEET, lambda sheet: _write_legend(sheet, formats, settings, live_as_of)),
@@ -195,6 +202,18 @@ def write_xlsx(
     workbook.define_name(AS_OF_NAME, f"='{LEGEND_SHEET}'!$B$3")
     workbook.define_name(AMBER_NAME, f"='{LEGEND_SHEET}'!$B$4")
     workbook.close()
+
+
+#: A sheet another stage writes into the same workbook: its name, and a function of
+#: (worksheet, workbook, formats) that fills it.
+ExtraSheet = tuple[str, Callable[[Any, Any, "Formats"], None]]
+
+
+def _add_extra_sheets(workbook: Any, formats: Formats, extra_sheets: Sequence[ExtraSheet]) -> None:
+    for name, write in extra_sheets:
+        worksheet = workbook.add_worksheet(name)
+        write(worksheet, workbook, formats)
+        _print_setup(worksheet)
 
 
 def _set_state(worksheet: Any, sheet: Sheet) -> None:
@@ -213,16 +232,16 @@ def _write_plan_sheet(writer: _SheetWriter, sheet: PlanSheet, vocabularies: Voca
     for table in sheet.tables:
         if table.title is not None:
             writer.role([table.title], bold=True, font_size=12, text_wrap=False)
-        writer.role(table.header.values(), **_HEADER)
-        writer.role(table.extra_columns, **_HEADER)
+        writer.role(table.header.values(), **HEADER)
+        writer.role(table.extra_columns, **HEADER)
         for cells in table.repeated_headers:
-            writer.role(cells, **_HEADER)
+            writer.role(cells, **HEADER)
         writer.role(table.markers, italic=True, font_color="#808080")
         for item in table.items:
             for row in item.rows:
-                writer.role(row.all_cells(), **_BORDER)
+                writer.role(row.all_cells(), **BORDER)
             if item.ref is not None:
-                writer.role([item.ref], bold=True, **_BORDER)
+                writer.role([item.ref], bold=True, **BORDER)
     generated = {
         (cell.row, cell.column)
         for table in sheet.tables
@@ -282,7 +301,7 @@ def _write_derived_columns(
                 r - 1,
                 parsed_column - 1,
                 parsed_formula,
-                formats(num_format=DATE_FORMAT, **_BORDER),
+                formats(num_format=DATE_FORMAT, **BORDER),
                 cached_date,
             )
             derived = row.get("rag_derived")
@@ -297,7 +316,7 @@ def _write_derived_columns(
                 r - 1,
                 derived_column - 1,
                 formula,
-                formats(bold=True, align="center", **_BORDER),
+                formats(bold=True, align="center", **BORDER),
                 derived.value if derived is not None else "",
             )
     writer.widths[derived_column] = max(writer.widths.get(derived_column, 0), 11)
@@ -329,7 +348,7 @@ def _colour_table(writer: _SheetWriter, table: Table, vocabularies: Vocabularies
                     "type": "cell",
                     "criteria": "==",
                     "value": f'"{letter}"',
-                    "format": formats(bg_color=fill, font_color=font, bold=True, **_BORDER),
+                    "format": formats(bg_color=fill, font_color=font, bold=True, **BORDER),
                 },
             )
     parsed = f"${column_letter(table.header['due_parsed'].column)}{first + 1}"
@@ -347,7 +366,7 @@ def _colour_table(writer: _SheetWriter, table: Table, vocabularies: Vocabularies
             {
                 "type": "formula",
                 "criteria": f"=AND(ISNUMBER({parsed}),{parsed}<{AS_OF_NAME}{not_done})",
-                "format": formats(bg_color="#FFE0E0", font_color="#C00000", bold=True, **_BORDER),
+                "format": formats(bg_color="#FFE0E0", font_color="#C00000", bold=True, **BORDER),
             },
         )
     if status_ref:
@@ -360,7 +379,7 @@ def _colour_table(writer: _SheetWriter, table: Table, vocabularies: Vocabularies
             {
                 "type": "formula",
                 "criteria": f"={status_ref}={complete}",
-                "format": formats(font_color="#808080", **_BORDER),
+                "format": formats(font_color="#808080", **BORDER),
             },
         )
 
@@ -412,9 +431,9 @@ def _write_cover(writer: _SheetWriter, sheet: CoverSheet) -> None:
         if table is None:
             continue
         writer.role([table.title], bold=True, font_size=12, text_wrap=False)
-        writer.role(table.header, **_HEADER)
+        writer.role(table.header, **HEADER)
         for row in table.rows:
-            writer.role(row.cells.values(), **_BORDER)
+            writer.role(row.cells.values(), **BORDER)
     writer.write_cells(sheet.cells())
     writer.set_widths(dict.fromkeys(writer.widths, 40))
 
@@ -422,18 +441,18 @@ def _write_cover(writer: _SheetWriter, sheet: CoverSheet) -> None:
 def _write_other(writer: _SheetWriter, sheet: Sheet) -> None:
     cells = list(sheet.cells())
     if sheet.name == CHANGE_LOG_SHEET:
-        writer.role((cell for cell in cells if cell.row == 1), **_HEADER)
+        writer.role((cell for cell in cells if cell.row == 1), **HEADER)
     writer.write_cells(cells)
     writer.set_widths()
 
 
-def _write_findings(worksheet: Any, formats: _Formats, report: Report, settings: Settings) -> None:
+def _write_findings(worksheet: Any, formats: Formats, report: Report, settings: Settings) -> None:
     worksheet.write_string(
         0, 0, f"{GENERATED_MARK} findings as of {format_day(settings.as_of)}", formats(bold=True)
     )
     columns = ("severity", "code", "sheet", "cell", "value", "message", "suggestion")
     for column, name in enumerate(columns):
-        worksheet.write_string(2, column, name, formats(**_HEADER))
+        worksheet.write_string(2, column, name, formats(**HEADER))
     link = formats(font_color="#0563C1", underline=1)
     for index, finding in enumerate(report.findings):
         row = 3 + index
@@ -451,7 +470,7 @@ def _write_findings(worksheet: Any, formats: _Formats, report: Report, settings:
     worksheet.autofilter(2, 0, 2 + len(report.findings), len(columns) - 1)
 
 
-def _write_legend(worksheet: Any, formats: _Formats, settings: Settings, live: bool) -> None:
+def _write_legend(worksheet: Any, formats: Formats, settings: Settings, live: bool) -> None:
     worksheet.write_string(0, 0, f"{GENERATED_MARK} legend", formats(bold=True))
     worksheet.write_string(2, 0, "As of", formats(bold=True))
     date_format = formats(num_format=DATE_FORMAT)
@@ -461,8 +480,8 @@ def _write_legend(worksheet: Any, formats: _Formats, settings: Settings, live: b
         worksheet.write_datetime(2, 1, dt.datetime.combine(settings.as_of, dt.time()), date_format)
     worksheet.write_string(3, 0, "Amber window (days)", formats(bold=True))
     worksheet.write_number(3, 1, settings.amber_days, formats())
-    worksheet.write_string(5, 0, "RAG", formats(**_HEADER))
-    worksheet.write_string(5, 1, "meaning", formats(**_HEADER))
+    worksheet.write_string(5, 0, "RAG", formats(**HEADER))
+    worksheet.write_string(5, 1, "meaning", formats(**HEADER))
     for offset, (letter, (fill, font)) in enumerate(RAG_COLOURS.items()):
         worksheet.write_string(
             6 + offset,

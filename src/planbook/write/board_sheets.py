@@ -1,0 +1,290 @@
+"""The board workbook's own sheets: Summary (with charts), Changes and History."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from planbook.derive import SEVERITY_ORDER, Derivation
+from planbook.diff import CSV_COLUMNS, PlanChange
+from planbook.model import OtherSheet, Plan, shorten
+from planbook.schemas import Vocabularies
+from planbook.vocab import parse_councils
+from planbook.write.xlsx import BORDER, DATE_FORMAT, HEADER, RAG_COLOURS, ExtraSheet, Formats
+
+SUMMARY_SHEET, CHANGES_SHEET, HISTORY_SHEET = "Summary", "Changes", "History"
+HISTORY_COLUMNS: tuple[str, ...] = ("as of", "service", "items", "R", "A", "G", "B", "no date")
+_BUCKETS = (*SEVERITY_ORDER, "none")
+_BUCKET_NAMES = {"R": "R", "A": "A", "G": "G", "B": "B", "none": "no date"}
+HistoryRow = tuple[dt.date, str, int, int, int, int, int, int]
+
+
+def history_rows_from(plan: Plan, as_of: dt.date) -> list[HistoryRow]:
+    """Last month's History rows; a row of this same as-of date is left for this run."""
+    sheet = next(
+        (s for s in plan.sheets if isinstance(s, OtherSheet) and s.name == HISTORY_SHEET), None
+    )
+    if sheet is None:
+        return []
+    grid: dict[int, dict[int, Any]] = defaultdict(dict)
+    for cell in sheet.content:
+        grid[cell.row][cell.column] = cell.value
+    rows: list[HistoryRow] = []
+    for number in sorted(grid)[1:]:
+        values = [grid[number].get(column) for column in range(1, len(HISTORY_COLUMNS) + 1)]
+        day, service, *counts = values
+        if not isinstance(day, dt.date) or not isinstance(service, str):
+            continue  # the totals block beside, or a line a person added
+        if day == as_of:
+            continue
+        numbers = [int(n) if isinstance(n, int | float) else 0 for n in counts]
+        rows.append((day, service, *numbers))  # type: ignore[arg-type]
+    return rows
+
+
+def summary_sheets(
+    summary: dict[str, Any],
+    derivation: Derivation,
+    vocabularies: Vocabularies,
+    changes: list[PlanChange] | None,
+    history: list[HistoryRow],
+) -> list[ExtraSheet]:
+    """Summary always; Changes with last month's workbook; History always (so next month
+    has rows to carry forward)."""
+    as_of = derivation.settings.as_of
+    this_month = [
+        (
+            as_of,
+            service["sheet"],
+            service["items"],
+            *(service["items_by_rag"][bucket] for bucket in _BUCKETS),
+        )
+        for service in summary["services"]
+    ]
+    sheets: list[ExtraSheet] = [
+        (
+            SUMMARY_SHEET,
+            lambda ws, wb, fm: _write_summary(ws, wb, fm, summary, derivation, vocabularies),
+        )
+    ]
+    if changes is not None:
+        sheets.append((CHANGES_SHEET, lambda ws, wb, fm: _write_changes(ws, fm, changes)))
+    rows = sorted([*history, *this_month], key=lambda row: (row[0], row[1]))
+    sheets.append((HISTORY_SHEET, lambda ws, wb, fm: _write_history(ws, wb, fm, rows)))
+    return sheets
+
+
+def _table(
+    worksheet: Any,
+    formats: Formats,
+    top: int,
+    headings: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+) -> int:
+    """A plain table at row ``top`` (0-based); returns the row after it."""
+    for column, heading in enumerate(headings):
+        worksheet.write_string(top, column, heading, formats(**HEADER))
+    for offset, values in enumerate(rows, start=1):
+        for column, value in enumerate(values):
+            if isinstance(value, dt.date):
+                worksheet.write_datetime(
+                    top + offset,
+                    column,
+                    dt.datetime.combine(value, dt.time()),
+                    formats(num_format=DATE_FORMAT, **BORDER),
+                )
+            elif isinstance(value, int | float) and not isinstance(value, bool):
+                worksheet.write_number(top + offset, column, value, formats(**BORDER))
+            else:  # one line a row: the full texts are on the service sheets
+                text = shorten(str(value), 70)
+                worksheet.write_string(
+                    top + offset, column, text, formats(text_wrap=False, **BORDER)
+                )
+    return top + len(rows) + 2
+
+
+def _rag_chart(
+    workbook: Any, sheet_name: str, first: int, last: int, title: str, kind: str = "bar"
+) -> Any:
+    """Stacked R/A/G/B bars (or lines) over rows ``first..last`` (0-based), categories in
+    column A and the letters in columns B..E."""
+    chart = workbook.add_chart(
+        {"type": kind, "subtype": "stacked"} if kind != "line" else {"type": "line"}
+    )
+    quoted = "'" + sheet_name.replace("'", "''") + "'"
+    for offset, letter in enumerate(SEVERITY_ORDER, start=1):
+        fill = RAG_COLOURS[letter][0]
+        series: dict[str, Any] = {
+            "name": [sheet_name, first - 1, offset],
+            "categories": f"={quoted}!$A${first + 1}:$A${last + 1}",
+            "values": [sheet_name, first, offset, last, offset],
+        }
+        if kind == "line":
+            series["line"] = {"color": fill, "width": 2.25}
+        else:
+            series["fill"] = {"color": fill}
+        chart.add_series(series)
+    chart.set_title({"name": title})
+    chart.set_legend({"position": "bottom"})
+    return chart
+
+
+def _write_summary(
+    worksheet: Any,
+    workbook: Any,
+    formats: Formats,
+    summary: dict[str, Any],
+    derivation: Derivation,
+    vocabularies: Vocabularies,
+) -> None:
+    as_of = derivation.settings.as_of.strftime("%d/%m/%Y")
+    worksheet.write_string(
+        0,
+        0,
+        f"Board summary as of {as_of} (amber: due within {summary['amber_days']} days)",
+        formats(bold=True, font_size=14, text_wrap=False),
+    )
+    headings = ["Service", *SEVERITY_ORDER, "no date", "items", "milestones"]
+    services = [
+        [
+            s["sheet"],
+            *(s["items_by_rag"][b] for b in _BUCKETS),
+            s["items"],
+            s["milestones"],
+        ]
+        for s in summary["services"]
+    ]
+    top = 2
+    after_services = _table(worksheet, formats, top, headings, services)
+    if services:
+        chart = _rag_chart(
+            workbook, SUMMARY_SHEET, top + 1, top + len(services), "Items by derived RAG"
+        )
+        worksheet.insert_chart(top, len(headings) + 1, chart)
+    councils = _council_counts(derivation, vocabularies)
+    council_top = max(after_services, top + 17)
+    after_councils = _table(
+        worksheet, formats, council_top, ["Council", *SEVERITY_ORDER, "no date", "items"], councils
+    )
+    if councils:
+        chart = _rag_chart(
+            workbook,
+            SUMMARY_SHEET,
+            council_top + 1,
+            council_top + len(councils),
+            "Items by council",
+        )
+        worksheet.insert_chart(council_top, len(headings) + 1, chart)
+    late_top = max(after_councils, council_top + 17)
+    worksheet.write_string(late_top, 0, "Late", formats(bold=True, font_size=12, text_wrap=False))
+    late = [
+        [e["sheet"], e["description"], e["milestone"], _day(e["due"]), e["days_late"], e["status"]]
+        for e in summary["late"]
+    ]
+    soon_top = _table(
+        worksheet,
+        formats,
+        late_top + 1,
+        ["Service", "Item", "Milestone", "Due", "Days late", "Status"],
+        late,
+    )
+    worksheet.write_string(
+        soon_top,
+        0,
+        f"Due in the next {summary['amber_days']} days",
+        formats(bold=True, font_size=12, text_wrap=False),
+    )
+    soon = [
+        [e["sheet"], e["description"], e["milestone"], _day(e["due"]), e["days_to_go"], e["status"]]
+        for e in summary["due_soon"]
+    ]
+    _table(
+        worksheet,
+        formats,
+        soon_top + 1,
+        ["Service", "Item", "Milestone", "Due", "Days to go", "Status"],
+        soon,
+    )
+    for column, width in enumerate((24, 45, 45, 12, 10, 12, 9, 11)):
+        worksheet.set_column(column, column, width)
+
+
+def _day(iso: str) -> dt.date:
+    return dt.date.fromisoformat(iso)
+
+
+def _council_counts(derivation: Derivation, vocabularies: Vocabularies) -> list[list[Any]]:
+    """Per council, the tracked items impacting it, by derived RAG."""
+    registry = vocabularies.councils
+    counts: dict[str, Counter[str]] = {code: Counter() for code in registry.codes}
+    for item in derivation.items:
+        if not item.tracked:
+            continue
+        codes: set[str] = set()
+        for row in item.item.rows:
+            codes.update(parse_councils(row.text("councils"), registry).codes)
+        for code in codes:
+            counts[code][item.derived or "none"] += 1
+    rows = []
+    for code, counted in counts.items():
+        council = registry.council(code)
+        name = council.name if council is not None else code
+        rows.append([name, *(counted[b] for b in _BUCKETS), sum(counted.values())])
+    return rows
+
+
+def _write_changes(worksheet: Any, formats: Formats, changes: list[PlanChange]) -> None:
+    rows = []
+    for change in changes:
+        data = change.to_dict()
+        rows.append(
+            [
+                data.get(column, "") if column != "days" else data.get("days", "")
+                for column in CSV_COLUMNS
+            ]
+        )
+    _table(worksheet, formats, 0, CSV_COLUMNS, rows)
+    for column, width in enumerate((16, 22, 40, 40, 12, 30, 30, 8, 8)):
+        worksheet.set_column(column, column, width)
+    worksheet.freeze_panes(1, 0)
+    worksheet.autofilter(0, 0, len(rows), len(CSV_COLUMNS) - 1)
+
+
+def _write_history(worksheet: Any, workbook: Any, formats: Formats, rows: list[HistoryRow]) -> None:
+    """Every month's per-service rows (carried forward), totals by month beside, a chart."""
+    _table(worksheet, formats, 0, HISTORY_COLUMNS, rows)
+    totals: dict[dt.date, list[int]] = {}
+    for day, _service, _items, *counts in rows:
+        running = totals.setdefault(day, [0] * len(_BUCKETS))
+        for index, count in enumerate(counts):
+            running[index] += count
+    left = len(HISTORY_COLUMNS) + 1
+    worksheet.write_string(0, left, "month", formats(**HEADER))
+    for offset, bucket in enumerate(_BUCKETS, start=1):
+        worksheet.write_string(0, left + offset, _BUCKET_NAMES[bucket], formats(**HEADER))
+    for index, (day, counts) in enumerate(sorted(totals.items()), start=1):
+        worksheet.write_datetime(
+            index, left, dt.datetime.combine(day, dt.time()), formats(num_format=DATE_FORMAT)
+        )
+        for offset, count in enumerate(counts, start=1):
+            worksheet.write_number(index, left + offset, count, formats())
+    if totals:
+        chart = workbook.add_chart({"type": "line"})
+        for offset, letter in enumerate(SEVERITY_ORDER, start=1):
+            chart.add_series(
+                {
+                    "name": [HISTORY_SHEET, 0, left + offset],
+                    "categories": [HISTORY_SHEET, 1, left, len(totals), left],
+                    "values": [HISTORY_SHEET, 1, left + offset, len(totals), left + offset],
+                    "line": {"color": RAG_COLOURS[letter][0], "width": 2.25},
+                    "marker": {"type": "circle"},
+                }
+            )
+        chart.set_title({"name": "Items by derived RAG, month by month"})
+        chart.set_legend({"position": "bottom"})
+        worksheet.insert_chart(len(totals) + 3, left, chart)
+    worksheet.set_column(0, 0, 12)
+    worksheet.set_column(1, 1, 24)
+    worksheet.set_column(left, left, 12)
