@@ -83,6 +83,8 @@ def consolidate(
     sources = [Path(path) for path in inputs]
     if previous is not None and Path(previous) in sources:
         raise PlanbookError(f"{previous}: is both an input and --previous")
+    if previous is not None and target.exists() and Path(previous).resolve() == target.resolve():
+        raise PlanbookError(f"{target}: is last month's workbook (--previous); write elsewhere")
     live = settings is None if live_as_of is None else live_as_of
     settings = settings or Settings(as_of=dt.date.today())
     vocabularies = load_vocabularies(schemas_dir)
@@ -254,10 +256,13 @@ def _version_rows(previous: CoverSheet | None, settings: Settings) -> list[Seque
     if previous is not None and previous.version_control is not None:
         for cover_row in previous.version_control.rows:
             carried.append([_value(cover_row.cells.get(name)) for name in VERSION_COLUMNS])
+    day = settings.as_of.strftime("%d/%m/%Y")
+    changes = f"Board workbook as of {day}"
+    # Running the same month again replaces its row rather than adding another.
+    carried = [v for v in carried if not (v[1] == changes and v[3] == settings.as_of)]
     numbers = [v[0] for v in carried if isinstance(v[0], int | float)]
     version = int(max(numbers)) + 1 if numbers else len(carried) + 1
-    day = settings.as_of.strftime("%d/%m/%Y")
-    carried.append([version, f"Board workbook as of {day}", "", settings.as_of])
+    carried.append([version, changes, "", settings.as_of])
     return carried
 
 
@@ -284,7 +289,8 @@ def _configuration_row(sheet: PlanSheet, previous: CoverSheet | None) -> Sequenc
 
 
 _DATE_IN_TEXT = re.compile(
-    r"\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{1,2}(?:st|nd|rd|th)?[\s-]+[A-Za-z]{3,9}\.?[\s-]+\d{2,4}"
+    r"(?<![\d/.-])(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}"
+    r"|\d{1,2}(?:st|nd|rd|th)?[\s-]+[A-Za-z]{3,9}\.?[\s-]+\d{2,4})(?![\d/])"
 )
 
 
@@ -301,8 +307,9 @@ def split_update(cell: Cell | None) -> tuple[object, str]:
     due = parse_due(match.group(), None)
     if due.date is None:
         return "", text
-    rest = (text[: match.start()] + " " + text[match.end() :]).strip(" -;,()")
-    return due.date, " ".join(rest.replace("(", " ").replace(")", " ").split()).strip(" -;,")
+    rest = (text[: match.start()] + " " + text[match.end() :]).replace("(", " ").replace(")", " ")
+    who = " ".join(rest.split()).strip(" -;,")
+    return due.date, re.sub(r"^(?:by|updated by)\s+", "", who, flags=re.IGNORECASE)
 
 
 def _title(cover: CoverSheet) -> str:

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from planbook.duedates import parse_due
-from planbook.model import Item, Plan, PlanSheet, Table, TableRow
+from planbook.model import Item, Plan, PlanSheet, Table, TableRow, column_letter
 from planbook.schemas import Vocabularies
 from planbook.vocab import normalise_rag, normalise_status
 
@@ -200,19 +200,24 @@ def _text(cell: Any) -> str:
 
 
 def _header_changes(old: PlanSheet, new: PlanSheet) -> Iterator[PlanChange]:
-    old_values = {entry.key: entry for entry in old.header}
-    for entry in new.header:
-        before = old_values.get(entry.key)
+    """Header lines changed, added or taken out (by their label's meaning)."""
+    old_entries = {entry.key: entry for entry in old.header}
+    new_entries = {entry.key: entry for entry in new.header}
+    for key in dict.fromkeys([*new_entries, *old_entries]):
+        before, after = old_entries.get(key), new_entries.get(key)
         before_text = before.text.strip() if before is not None else ""
-        if before_text != entry.text.strip():
-            cell = entry.value.coordinate if entry.value is not None else entry.label.coordinate
+        after_text = after.text.strip() if after is not None else ""
+        shown = after or before
+        assert shown is not None
+        if before_text != after_text or (before is None) != (after is None):
+            cell = shown.value.coordinate if shown.value is not None else shown.label.coordinate
             yield PlanChange(
                 "header_changed",
                 new.name,
-                field=entry.label.text.strip(),
+                field=shown.label.text.strip(),
                 old=before_text,
-                new=entry.text.strip(),
-                cell=cell,
+                new=after_text,
+                cell=cell,  # in the old version when the line was taken out
             )
 
 
@@ -246,7 +251,7 @@ def _item_changes(
             cell=_where(new_item),
         )
     if not old_item.head_is_milestone and not new_item.head_is_milestone:
-        yield from _row_changes(sheet, label, "", old_item.head, new_item.head, vocab)
+        yield from _row_changes(sheet, label, "", old_item.head, new_item.head, vocab, new_table)
 
     def same_text(a: TableRow, b: TableRow) -> float:
         ta, tb = a.text("milestone").strip(), b.text("milestone").strip()
@@ -268,7 +273,9 @@ def _item_changes(
 
     pairs, removed, added = match(old_rows, new_rows, [same_text, similar, untitled_in_place])
     for old_row, new_row in pairs:
-        yield from _row_changes(sheet, label, _milestone_name(new_row), old_row, new_row, vocab)
+        yield from _row_changes(
+            sheet, label, _milestone_name(new_row), old_row, new_row, vocab, new_table
+        )
     for row in removed:
         yield PlanChange(
             "milestone_removed", sheet, label, _milestone_name(row), cell=f"A{row.row}"
@@ -283,19 +290,29 @@ def _milestone_name(row: TableRow) -> str:
     return row.text("milestone").strip() or row.text("due").strip() or f"row {row.row}"
 
 
-def _row_cell(row: TableRow, field: str) -> str:
+def _row_cell(row: TableRow, field: str, table: Table | None = None) -> str:
+    """Where a field of the row is: its cell, else its table's column on that row."""
     cell = row.get(field)
-    return cell.coordinate if cell is not None else f"A{row.row}"
+    if cell is not None:
+        return cell.coordinate
+    header = table.header.get(field) if table is not None else None
+    return f"{column_letter(header.column)}{row.row}" if header is not None else f"A{row.row}"
 
 
 def _row_changes(
-    sheet: str, item: str, milestone: str, old: TableRow, new: TableRow, vocab: Vocabularies
+    sheet: str,
+    item: str,
+    milestone: str,
+    old: TableRow,
+    new: TableRow,
+    vocab: Vocabularies,
+    table: Table | None = None,
 ) -> Iterator[PlanChange]:
     def change(
         kind: str, field: str, before: str, after: str, days: int | None = None
     ) -> PlanChange:
         return PlanChange(
-            kind, sheet, item, milestone, field, before, after, days, _row_cell(new, field)
+            kind, sheet, item, milestone, field, before, after, days, _row_cell(new, field, table)
         )
 
     old_status = normalise_status(old.text("status"), vocab.status)

@@ -385,3 +385,33 @@ def _read_cover_table(
         previous = number
         position += 1
     return CoverTable(title, tuple(header), tuple(body)), position
+
+
+@dataclass(frozen=True)
+class Segment:
+    """The rows a table reads by one header row: the first, or a print-break repeat
+    (whose columns may stand elsewhere)."""
+
+    header_row: int
+    last_row: int
+    #: Field -> column, as that header row places them.
+    columns: dict[str, int]
+
+
+def table_segments(table: Table) -> list[Segment]:
+    """The table's segments, top to bottom."""
+    headers = [(table.header_row, {name: cell.column for name, cell in table.header.items()})]
+    for cells in table.repeated_headers:
+        columns: dict[str, int] = {}
+        for cell in cells:
+            name = header_field(cell.text)
+            if name is not None and name not in columns:
+                columns[name] = cell.column
+        headers.append((cells[0].row, columns))
+    headers.sort(key=lambda header: header[0])
+    rows = [row.row for item in table.items for row in item.rows]
+    last = max([*rows, *(cell.row for cell in table.markers), table.header_row])
+    return [
+        Segment(row, headers[n + 1][0] - 1 if n + 1 < len(headers) else max(last, row), columns)
+        for n, (row, columns) in enumerate(headers)
+    ]

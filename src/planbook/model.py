@@ -269,6 +269,9 @@ class Sheet:
     unplaced: tuple[Cell, ...] = ()
     #: Rows of ``-----`` cells: an export artefact, not data.
     artefacts: tuple[Cell, ...] = ()
+    #: Formula cells Excel never calculated, held (elsewhere in the model) as their
+    #: formula text: listed here so they are reported. Not yielded twice by ``cells()``.
+    uncalculated: tuple[Cell, ...] = ()
 
     kind: ClassVar[SheetKind] = "other"
 
@@ -346,7 +349,7 @@ class OtherSheet(Sheet):
         """A Findings or Legend sheet ``planbook format`` wrote: it writes them anew."""
         first = min(self.content, key=lambda cell: (cell.row, cell.column), default=None)
         return (
-            self.name in (FINDINGS_SHEET, LEGEND_SHEET)
+            self.name.startswith((FINDINGS_SHEET, LEGEND_SHEET))
             and first is not None
             and first.text.startswith(GENERATED_MARK)
         )
@@ -362,6 +365,8 @@ class Plan:
 
     path: Path
     sheets: tuple[Sheet, ...]
+    #: The file carries a VBA project: read as data, never run, never carried over.
+    has_macros: bool = False
 
     @property
     def cover(self) -> CoverSheet | None:

@@ -108,7 +108,21 @@ def _status(text: str, vocab: StatusVocabulary) -> StatusReading:
     return StatusReading(None, "unknown", _nearest(key, vocab.spellings(), 0.0), text)
 
 
+def is_status(text: str | None, vocab: StatusVocabulary) -> bool:
+    """A canonical value (any case) or an alias: cheap, for scanning many cells."""
+    key = match_key(_as_text(text))
+    return bool(key) and bool(vocab.value_for(key) or vocab.alias_for(key))
+
+
 # --- RAG ------------------------------------------------------------------------------------
+
+
+def is_rag(text: str | None, vocab: RagVocabulary) -> bool:
+    """A RAG letter, word or n/a in any case: cheap, for scanning many cells."""
+    key = match_key(_as_text(text))
+    return bool(key) and bool(
+        vocab.value_for(key) or vocab.alias_for(key) or vocab.is_not_applicable(key)
+    )
 
 
 def normalise_rag(text: str | None, fill_rgb: str | None, vocab: RagVocabulary) -> RagReading:
@@ -186,18 +200,24 @@ _NOTE_AFTER = re.compile(r"\s+[-–—]+\s*|\s*[-–—]+\s+|\s*:\s*|\s*\(\s*")
 Run = tuple[str, tuple[str, ...] | None]
 
 
-def parse_councils(text: str | None, registry: CouncilRegistry) -> CouncilReading:
-    """The councils, scope notes and unknown names in a Councils Impacted cell."""
-    return _councils(_as_text(text), registry)
+def parse_councils(
+    text: str | None, registry: CouncilRegistry, *, nearest: bool = True
+) -> CouncilReading:
+    """The councils, scope notes and unknown names in a Councils Impacted cell.
+
+    ``nearest=False`` skips looking up the nearest name for unknown ones (each unknown
+    comes with None): for callers that only ask whether a cell names councils.
+    """
+    return _councils(_as_text(text), registry, nearest)
 
 
-@lru_cache(maxsize=2048)
-def _councils(text: str, registry: CouncilRegistry) -> CouncilReading:
+@lru_cache(maxsize=8192)
+def _councils(text: str, registry: CouncilRegistry, nearest: bool) -> CouncilReading:
     found: set[str] = set()
     notes: list[str] = []
     unknown: list[tuple[str, str | None]] = []
     for piece in _HARD_SPLIT.split(text):
-        _read_piece(piece.strip(), registry, found, notes, unknown)
+        _read_piece(piece.strip(), registry, found, notes, unknown, nearest)
     codes = tuple(code for code in registry.codes if code in found)
     return CouncilReading(codes, tuple(notes), tuple(unknown), text)
 
@@ -208,6 +228,7 @@ def _read_piece(
     found: set[str],
     notes: list[str],
     unknown: list[tuple[str, str | None]],
+    nearest: bool,
 ) -> None:
     if not piece:
         return
@@ -232,7 +253,8 @@ def _read_piece(
         elif _word_count(name) >= long_enough:
             notes.append(name)
         else:
-            unknown.append((name, _nearest(council_key(name), registry.spellings(), 0.0)))
+            near = _nearest(council_key(name), registry.spellings(), 0.0) if nearest else None
+            unknown.append((name, near))
 
 
 def _runs(piece: str, registry: CouncilRegistry) -> list[Run]:

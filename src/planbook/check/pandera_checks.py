@@ -17,7 +17,7 @@ from pandera import extensions
 
 from planbook.duedates import parse_due
 from planbook.schemas import Vocabularies, match_key
-from planbook.vocab import normalise_rag, normalise_status, parse_councils
+from planbook.vocab import is_rag, is_status, normalise_rag, normalise_status, parse_councils
 
 _ACTIVE: ContextVar[Vocabularies] = ContextVar("planbook_vocabularies")
 
@@ -48,12 +48,11 @@ def _blank(text: str) -> bool:
 
 
 def is_status_word(text: str) -> bool:
-    return normalise_status(text, _ACTIVE.get().status).kind in {"canonical", "case", "alias"}
+    return is_status(text, _ACTIVE.get().status)
 
 
 def is_rag_word(text: str) -> bool:
-    reading = normalise_rag(text, None, _ACTIVE.get().rag)
-    return reading.kind in {"canonical", "case", "alias", "not_applicable"}
+    return is_rag(text, _ACTIVE.get().rag)
 
 
 def is_due_date(text: str) -> bool:
@@ -65,7 +64,7 @@ def is_due_date(text: str) -> bool:
 
 
 def is_council_list(text: str) -> bool:
-    reading = parse_councils(text, _ACTIVE.get().councils)
+    reading = parse_councils(text, _ACTIVE.get().councils, nearest=False)
     return bool(reading.codes) and not reading.unknown and not reading.scope_notes
 
 
@@ -117,7 +116,7 @@ def council_list(series: pd.Series, *, scope_notes: bool) -> pd.Series:
     registry = _ACTIVE.get().councils
 
     def passes(text: str) -> bool:
-        reading = parse_councils(text, registry)
+        reading = parse_councils(text, registry, nearest=False)
         return not reading.unknown and (scope_notes or not reading.scope_notes)
 
     return _each_distinct(series, passes)

@@ -58,6 +58,8 @@ def format_workbook(
     """
     source = Path(source)
     target = _target(source, output, in_place)
+    if changelog is not None and changelog.resolve() in (source.resolve(), target.resolve()):
+        raise PlanbookError(f"{changelog}: is a workbook planbook reads or writes; choose another")
     live = settings is None if live_as_of is None else live_as_of
     settings = settings or Settings(as_of=dt.date.today())
     plan = read_workbook(source)

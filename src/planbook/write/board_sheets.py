@@ -82,8 +82,11 @@ def _table(
     top: int,
     headings: Sequence[str],
     rows: Sequence[Sequence[Any]],
+    *,
+    whole_text: bool = False,
 ) -> int:
-    """A plain table at row ``top`` (0-based); returns the row after it."""
+    """A plain table at row ``top`` (0-based); returns the row after it. Text is one line
+    a row, cut short, unless ``whole_text`` (wrapped, in full)."""
     for column, heading in enumerate(headings):
         worksheet.write_string(top, column, heading, formats(**HEADER))
     for offset, values in enumerate(rows, start=1):
@@ -97,8 +100,10 @@ def _table(
                 )
             elif isinstance(value, int | float) and not isinstance(value, bool):
                 worksheet.write_number(top + offset, column, value, formats(**BORDER))
+            elif whole_text:
+                worksheet.write_string(top + offset, column, str(value), formats(**BORDER))
             else:  # one line a row: the full texts are on the service sheets
-                text = shorten(str(value), 70)
+                text = shorten(str(value), 90)
                 worksheet.write_string(
                     top + offset, column, text, formats(text_wrap=False, **BORDER)
                 )
@@ -114,8 +119,9 @@ def _rag_chart(
         {"type": kind, "subtype": "stacked"} if kind != "line" else {"type": "line"}
     )
     quoted = "'" + sheet_name.replace("'", "''") + "'"
-    for offset, letter in enumerate(SEVERITY_ORDER, start=1):
-        fill = RAG_COLOURS[letter][0]
+    colours = {**{letter: RAG_COLOURS[letter][0] for letter in SEVERITY_ORDER}, "none": "#BFBFBF"}
+    for offset, bucket in enumerate(_BUCKETS, start=1):
+        fill = colours[bucket]
         series: dict[str, Any] = {
             "name": [sheet_name, first - 1, offset],
             "categories": f"={quoted}!$A${first + 1}:$A${last + 1}",
@@ -128,6 +134,8 @@ def _rag_chart(
         chart.add_series(series)
     chart.set_title({"name": title})
     chart.set_legend({"position": "bottom"})
+    if kind == "bar":
+        chart.set_y_axis({"reverse": True})  # the first row of the table at the top
     return chart
 
 
@@ -180,14 +188,13 @@ def _write_summary(
     late_top = max(after_councils, council_top + 17)
     worksheet.write_string(late_top, 0, "Late", formats(bold=True, font_size=12, text_wrap=False))
     late = [
-        [e["sheet"], e["description"], e["milestone"], _day(e["due"]), e["days_late"], e["status"]]
-        for e in summary["late"]
+        [e["sheet"], _day(e["due"]), e["days_late"], e["status"], _what(e)] for e in summary["late"]
     ]
     soon_top = _table(
         worksheet,
         formats,
         late_top + 1,
-        ["Service", "Item", "Milestone", "Due", "Days late", "Status"],
+        ["Service", "Due", "Days late", "Status", "Item: milestone"],
         late,
     )
     worksheet.write_string(
@@ -197,18 +204,24 @@ def _write_summary(
         formats(bold=True, font_size=12, text_wrap=False),
     )
     soon = [
-        [e["sheet"], e["description"], e["milestone"], _day(e["due"]), e["days_to_go"], e["status"]]
+        [e["sheet"], _day(e["due"]), e["days_to_go"], e["status"], _what(e)]
         for e in summary["due_soon"]
     ]
     _table(
         worksheet,
         formats,
         soon_top + 1,
-        ["Service", "Item", "Milestone", "Due", "Days to go", "Status"],
+        ["Service", "Due", "Days to go", "Status", "Item: milestone"],
         soon,
     )
-    for column, width in enumerate((24, 45, 45, 12, 10, 12, 9, 11)):
+    # Counts stand in B..H; the late tables' last column runs on to the right, unwrapped.
+    for column, width in enumerate((34, 11, 10, 12, 10, 9, 8, 11)):
         worksheet.set_column(column, column, width)
+
+
+def _what(entry: dict[str, Any]) -> str:
+    item, milestone = entry["description"], entry["milestone"]
+    return f"{shorten(item, 60)}: {shorten(milestone, 60)}" if milestone else shorten(item, 100)
 
 
 def _day(iso: str) -> dt.date:
@@ -238,14 +251,9 @@ def _council_counts(derivation: Derivation, vocabularies: Vocabularies) -> list[
 def _write_changes(worksheet: Any, formats: Formats, changes: list[PlanChange]) -> None:
     rows = []
     for change in changes:
-        data = change.to_dict()
-        rows.append(
-            [
-                data.get(column, "") if column != "days" else data.get("days", "")
-                for column in CSV_COLUMNS
-            ]
-        )
-    _table(worksheet, formats, 0, CSV_COLUMNS, rows)
+        data = {**change.to_dict(), "kind": change.kind.replace("_", " ")}
+        rows.append([data.get(column, "") for column in CSV_COLUMNS])
+    _table(worksheet, formats, 0, CSV_COLUMNS, rows, whole_text=True)
     for column, width in enumerate((16, 22, 40, 40, 12, 30, 30, 8, 8)):
         worksheet.set_column(column, column, width)
     worksheet.freeze_panes(1, 0)
@@ -282,6 +290,7 @@ def _write_history(worksheet: Any, workbook: Any, formats: Formats, rows: list[H
                     "marker": {"type": "circle"},
                 }
             )
+        chart.set_x_axis({"date_axis": True, "num_format": "dd/mm/yyyy"})
         chart.set_title({"name": "Items by derived RAG, month by month"})
         chart.set_legend({"position": "bottom"})
         worksheet.insert_chart(len(totals) + 3, left, chart)

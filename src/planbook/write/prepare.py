@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from planbook.derive import Derivation
+from planbook.layout import Segment, table_segments
 from planbook.model import (
     CHANGE_LOG_SHEET,
     GENERATED_HEADERS,
@@ -95,44 +96,48 @@ def _logged(log: OtherSheet | None, changes: list[Change], as_of: dt.date) -> Ot
     return dataclasses.replace(log, content=tuple(content))
 
 
-def anchor_column(table: Table) -> int | None:
-    """The column planbook's columns follow: RAG, else Delivery Status; None: untracked."""
-    for name in ("rag", "status"):
-        if name in table.header:
-            return table.header[name].column
-    return None
-
-
 def _prepare_table(
     sheet: str, table: Table, vocabularies: Vocabularies, changes: list[Change]
 ) -> Table:
-    move = _column_move(table)
-    generated = {table.header[name].column for name in GENERATED_HEADERS if name in table.header}
+    segments = table_segments(table)
+    moves = [(segment, _column_move(segment, "status" in table.header)) for segment in segments]
+
+    def move_at(row: int) -> Callable[[int], int]:
+        return next(m for segment, m in reversed(moves) if segment.header_row <= row)
+
+    def generated_at(row: int) -> set[int]:
+        segment = next(s for s, _ in reversed(moves) if s.header_row <= row)
+        return {segment.columns[name] for name in GENERATED_HEADERS if name in segment.columns}
 
     def moved(cells: Iterator[Cell] | tuple[Cell, ...]) -> tuple[Cell, ...]:
-        return tuple(_moved(cell, move) for cell in cells if cell.column not in generated)
+        return tuple(
+            _moved(cell, move_at(cell.row))
+            for cell in cells
+            if cell.column not in generated_at(cell.row)
+        )
 
     header = {
-        name: _moved(cell, move)
+        name: _moved(cell, moves[0][1])
         for name, cell in table.header.items()
         if name not in GENERATED_HEADERS
     }
-    repeats = tuple(moved(cells) for cells in table.repeated_headers)
-    anchor = anchor_column(table)
-    if anchor is not None:
-        base = move(anchor)
+    repeats = [moved(cells) for cells in table.repeated_headers]
+    if "status" in table.header:
+        # planbook's columns beside RAG (else Delivery Status), in every segment.
+        first = segments[0]
         for name, text in GENERATED_HEADERS.items():
+            base = moves[0][1](_anchor(first.columns))
             header[name] = Cell(table.header_row, base + GENERATED_OFFSETS[name], text)
-        repeats = tuple(
-            (
+        for index, cells in enumerate(repeats):
+            segment, move = moves[index + 1]
+            base = move(_anchor(segment.columns))
+            repeats[index] = (
                 *cells,
                 *(
                     Cell(cells[0].row, base + GENERATED_OFFSETS[name], text)
                     for name, text in GENERATED_HEADERS.items()
                 ),
             )
-            for cells in repeats
-        )
     for extra in table.markers[1:]:
         changes.append(
             Change(
@@ -147,7 +152,9 @@ def _prepare_table(
     items = tuple(
         Item(
             tuple(
-                _prepare_row(sheet, row, move, generated, vocabularies, changes)
+                _prepare_row(
+                    sheet, row, move_at(row.row), generated_at(row.row), vocabularies, changes
+                )
                 for row in item.rows
             )
         )
@@ -156,27 +163,29 @@ def _prepare_table(
     return dataclasses.replace(
         table,
         header=header,
-        title=_moved(table.title, move) if table.title is not None else None,
+        title=_moved(table.title, moves[0][1]) if table.title is not None else None,
         extra_columns=moved(table.extra_columns),
-        repeated_headers=repeats,
+        repeated_headers=tuple(repeats),
         markers=moved(table.markers[:1]),
         items=items,
     )
 
 
-def _column_move(table: Table) -> Callable[[int], int]:
-    """Old column -> new: planbook's old columns taken out, its two new ones put in."""
-    generated = sorted(
-        table.header[name].column for name in GENERATED_HEADERS if name in table.header
-    )
-    anchor = anchor_column(table)
+def _anchor(columns: dict[str, int]) -> int:
+    return columns["rag"] if "rag" in columns else columns["status"]
+
+
+def _column_move(segment: Segment, tracked: bool) -> Callable[[int], int]:
+    """Old column -> new, in one segment: planbook's old columns taken out, its two new
+    ones put in beside RAG (else Delivery Status) when the table tracks a status."""
+    generated = sorted(segment.columns[n] for n in GENERATED_HEADERS if n in segment.columns)
 
     def stripped(column: int) -> int:
         return column - sum(1 for g in generated if g < column)
 
-    if anchor is None:
+    if not tracked or not ({"rag", "status"} & set(segment.columns)):
         return stripped
-    base = stripped(anchor)
+    base = stripped(_anchor(segment.columns))
     width = len(GENERATED_HEADERS)
     return lambda column: stripped(column) + (width if stripped(column) > base else 0)
 
@@ -214,9 +223,9 @@ def _canonical_status(
     sheet: str, cell: Cell, vocabularies: Vocabularies, changes: list[Change]
 ) -> Cell:
     reading = normalise_status(cell.text, vocabularies.status)
-    if reading.kind not in ("case", "alias") or reading.canonical is None:
+    if reading.canonical is None or reading.canonical == cell.text:
         return cell
-    if reading.kind == "case":
+    if reading.kind != "alias":
         why = "the canonical spelling"
     else:
         why = f"'{cell.text.strip()}' is an accepted spelling of '{reading.canonical}'"
@@ -233,15 +242,18 @@ def _canonical_rag(
     if reading.canonical is None or reading.canonical == cell.text:
         return cell
     whys = {
-        "case": "the canonical spelling",
         "alias": "RAG is written as a letter",
-        "not_applicable": "the canonical spelling",
         "fill": f"the cell had no text but a fill that reads as {reading.canonical}",
     }
-    if reading.kind not in whys:
-        return cell
     changes.append(
-        Change(sheet, cell.coordinate, "rag", cell.text, reading.canonical, whys[reading.kind])
+        Change(
+            sheet,
+            cell.coordinate,
+            "rag",
+            cell.text,
+            reading.canonical,
+            whys.get(reading.kind, "the canonical spelling"),
+        )
     )
     return Cell(cell.row, cell.column, reading.canonical)
 
@@ -261,12 +273,13 @@ def attach_derived(plan: Plan, derivation: Derivation) -> Plan:
 def _attach(sheet: PlanSheet, table: Table, derivation: Derivation) -> Table:
     if "rag_derived" not in table.header:
         return table
-    columns = {name: table.header[name].column for name in GENERATED_HEADERS}
+    segments = table_segments(table)
     items = []
     for item in table.items:
         milestones = {id(row) for row in item.milestones}
         rows = []
         for row in item.rows:
+            columns = next(s for s in reversed(segments) if s.header_row <= row.row).columns
             milestone = derivation.milestone(sheet.name, row.row) if id(row) in milestones else None
             cells = dict(row.cells)
             if milestone is not None and milestone.derived is not None:

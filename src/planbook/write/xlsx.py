@@ -16,6 +16,7 @@ from typing import Any
 
 from planbook.derive import Derivation, Settings, format_day
 from planbook.findings import Report
+from planbook.layout import Segment, table_segments
 from planbook.model import (
     CHANGE_LOG_SHEET,
     FINDINGS_SHEET,
@@ -28,6 +29,7 @@ from planbook.model import (
     PlanSheet,
     Sheet,
     Table,
+    TableRow,
     column_letter,
 )
 from planbook.schemas import Vocabularies
@@ -192,15 +194,19 @@ def write_xlsx(
         _print_setup(worksheet)
     if extras_after >= len(plan.sheets):
         _add_extra_sheets(workbook, formats, extra_sheets)
+    taken = {sheet.name.casefold() for sheet in plan.sheets}
+    taken |= {name.casefold() for name, _ in extra_sheets}
+    findings_name, legend_name = _free_name(FINDINGS_SHEET, taken), _free_name(LEGEND_SHEET, taken)
     for name, write in (
-        (FINDINGS_SHEET, lambda sheet: _write_findings(sheet, formats, report, settings)),
-        (LEGEND_SHEET, lambda sheet: _write_legend(sheet, formats, settings, live_as_of)),
+        (findings_name, lambda sheet: _write_findings(sheet, formats, report, settings)),
+        (legend_name, lambda sheet: _write_legend(sheet, formats, settings, live_as_of)),
     ):
         worksheet = workbook.add_worksheet(name)
         write(worksheet)
         _print_setup(worksheet)
-    workbook.define_name(AS_OF_NAME, f"='{LEGEND_SHEET}'!$B$3")
-    workbook.define_name(AMBER_NAME, f"='{LEGEND_SHEET}'!$B$4")
+    quoted = "'" + legend_name.replace("'", "''") + "'"
+    workbook.define_name(AS_OF_NAME, f"={quoted}!$B$3")
+    workbook.define_name(AMBER_NAME, f"={quoted}!$B$4")
     workbook.close()
 
 
@@ -214,6 +220,16 @@ def _add_extra_sheets(workbook: Any, formats: Formats, extra_sheets: Sequence[Ex
         worksheet = workbook.add_worksheet(name)
         write(worksheet, workbook, formats)
         _print_setup(worksheet)
+
+
+def _free_name(name: str, taken: set[str]) -> str:
+    """``Findings``, unless a lead's own sheet has that name: then ``Findings (planbook)``."""
+    candidate, number = name, 1
+    while candidate.casefold() in taken:
+        number += 1
+        candidate = f"{name} (planbook)" if number == 2 else f"{name} (planbook {number - 1})"
+    taken.add(candidate.casefold())
+    return candidate
 
 
 def _set_state(worksheet: Any, sheet: Sheet) -> None:
@@ -254,6 +270,7 @@ def _write_plan_sheet(writer: _SheetWriter, sheet: PlanSheet, vocabularies: Voca
     for table in sheet.tables:
         if "rag_derived" in table.header:
             _write_derived_columns(writer, sheet, table, vocabularies)
+            _colour_table(writer, table, vocabularies)
         _add_dropdowns(writer, table, vocabularies)
     caps = {}
     for table in sheet.tables:
@@ -263,65 +280,70 @@ def _write_plan_sheet(writer: _SheetWriter, sheet: PlanSheet, vocabularies: Voca
     _page_setup(writer.worksheet, sheet)
 
 
-def _last_row(table: Table) -> int:
-    rows = [row.row for item in table.items for row in item.rows]
-    rows += [cell.row for cell in table.markers]
-    return max(rows, default=table.header_row + 1)
-
-
 def _write_derived_columns(
     writer: _SheetWriter, sheet: PlanSheet, table: Table, vocabularies: Vocabularies
 ) -> None:
-    """Parsed Due Date and Derived RAG: formulas, live in Excel, with planbook's values cached."""
-    worksheet, formats = writer.worksheet, writer.formats
-    derived_column = table.header["rag_derived"].column
-    parsed_column = table.header["due_parsed"].column
-    status = table.header.get("status")
-    due = table.header.get("due")
-    complete = _excel_text(vocabularies.status.complete or "")
-    paused = _excel_text(vocabularies.status.paused or "")
+    """Parsed Due Date and Derived RAG: formulas, live in Excel, with planbook's values
+    cached; each row reads the columns of its own segment of the table."""
+    segments = table_segments(table)
     for item in table.items:
         for row in item.milestones:
-            r = row.row
-            parsed_cell = f"{column_letter(parsed_column)}{r}"
-            status_cell = f"{column_letter(status.column)}{r}" if status is not None else '""'
-            parsed = row.get("due_parsed")
-            planbook_date = parsed.value if parsed is not None else None
-            constant = (
-                f"DATE({planbook_date.year},{planbook_date.month},{planbook_date.day})"
-                if isinstance(planbook_date, dt.date)
-                else '""'
-            )
-            due_cell = f"{column_letter(due.column)}{r}" if due is not None else None
-            parsed_formula = (
-                f"=IF(ISNUMBER({due_cell}),{due_cell},{constant})" if due_cell else f"={constant}"
-            )
-            cached_date = excel_serial(planbook_date) if isinstance(planbook_date, dt.date) else ""
-            worksheet.write_formula(
-                r - 1,
-                parsed_column - 1,
-                parsed_formula,
-                formats(num_format=DATE_FORMAT, **BORDER),
-                cached_date,
-            )
-            derived = row.get("rag_derived")
-            formula = (
-                f'=IF({status_cell}={complete},"B",'
-                f'IF(AND(ISNUMBER({parsed_cell}),{parsed_cell}<{AS_OF_NAME}),"R",'
-                f'IF({status_cell}={paused},"A",'
-                f'IF(NOT(ISNUMBER({parsed_cell})),"",'
-                f'IF({parsed_cell}-{AS_OF_NAME}<={AMBER_NAME},"A","G")))))'
-            )
-            worksheet.write_formula(
-                r - 1,
-                derived_column - 1,
-                formula,
-                formats(bold=True, align="center", **BORDER),
-                derived.value if derived is not None else "",
-            )
-    writer.widths[derived_column] = max(writer.widths.get(derived_column, 0), 11)
-    writer.widths[parsed_column] = max(writer.widths.get(parsed_column, 0), 13)
-    _colour_table(writer, table, vocabularies)
+            segment = next(s for s in reversed(segments) if s.header_row <= row.row)
+            _write_derived_row(writer, row, segment.columns, vocabularies)
+    for segment in segments:
+        for name, width in (("rag_derived", 11), ("due_parsed", 13)):
+            if name in segment.columns:
+                column = segment.columns[name]
+                writer.widths[column] = max(writer.widths.get(column, 0), width)
+
+
+def _write_derived_row(
+    writer: _SheetWriter, row: TableRow, columns: dict[str, int], vocabularies: Vocabularies
+) -> None:
+    worksheet, formats, r = writer.worksheet, writer.formats, row.row
+    parsed_column, derived_column = columns["due_parsed"], columns["rag_derived"]
+    parsed_cell = f"{column_letter(parsed_column)}{r}"
+    status_cell = f"{column_letter(columns['status'])}{r}" if "status" in columns else '""'
+    parsed = row.get("due_parsed")
+    planbook_date = parsed.value if parsed is not None else None
+    constant = (
+        f"DATE({planbook_date.year},{planbook_date.month},{planbook_date.day})"
+        if isinstance(planbook_date, dt.date)
+        else '""'
+    )
+    due_written = row.get("due")
+    # Live only where the lead wrote a real date: a plain number is no date to planbook,
+    # so Excel must not take it for one either. INT: a time of day is no other day.
+    if "due" in columns and due_written is not None and isinstance(due_written.value, dt.date):
+        due_cell = f"{column_letter(columns['due'])}{r}"
+        parsed_formula = f"=IF(ISNUMBER({due_cell}),INT({due_cell}),{constant})"
+    else:
+        parsed_formula = f"={constant}"
+    cached_date = excel_serial(planbook_date) if isinstance(planbook_date, dt.date) else ""
+    worksheet.write_formula(
+        r - 1,
+        parsed_column - 1,
+        parsed_formula,
+        formats(num_format=DATE_FORMAT, **BORDER),
+        cached_date,
+    )
+    complete = _excel_text(vocabularies.status.complete or "")
+    paused = _excel_text(vocabularies.status.paused or "")
+    formula = (
+        f'=IF({status_cell}={complete},"B",'
+        f'IF(AND(ISNUMBER({parsed_cell}),{parsed_cell}<{AS_OF_NAME}),"R",'
+        f'IF({status_cell}={paused},"A",'
+        f'IF(NOT(ISNUMBER({parsed_cell})),"",'
+        f'IF({parsed_cell}-{AS_OF_NAME}<={AMBER_NAME},"A","G")))))'
+    )
+    derived = row.get("rag_derived")
+    worksheet.write_formula(
+        r - 1,
+        derived_column - 1,
+        formula,
+        formats(bold=True, align="center", **BORDER),
+        derived.value if derived is not None else "",
+    )
 
 
 def _excel_text(text: str) -> str:
@@ -329,15 +351,19 @@ def _excel_text(text: str) -> str:
 
 
 def _colour_table(writer: _SheetWriter, table: Table, vocabularies: Vocabularies) -> None:
-    """RAG colours, late due dates, complete milestones greyed."""
-    worksheet, formats = writer.worksheet, writer.formats
-    first, last = table.header_row, _last_row(table)  # 1-based; data rows are first+1..last
-    if last <= first:
-        return
+    """RAG colours, late due dates, complete milestones greyed: segment by segment."""
+    for segment in table_segments(table):
+        if segment.last_row > segment.header_row:
+            _colour_segment(writer, segment, vocabularies)
+
+
+def _colour_segment(writer: _SheetWriter, segment: Segment, vocabularies: Vocabularies) -> None:
+    worksheet, formats, columns = writer.worksheet, writer.formats, segment.columns
+    first, last = segment.header_row, segment.last_row  # 0-based data rows first..last-1
     for name in ("rag", "rag_derived"):
-        if name not in table.header:
+        if name not in columns:
             continue
-        column = table.header[name].column - 1
+        column = columns[name] - 1
         for letter, (fill, font) in RAG_COLOURS.items():
             worksheet.conditional_format(
                 first,
@@ -351,13 +377,12 @@ def _colour_table(writer: _SheetWriter, table: Table, vocabularies: Vocabularies
                     "format": formats(bg_color=fill, font_color=font, bold=True, **BORDER),
                 },
             )
-    parsed = f"${column_letter(table.header['due_parsed'].column)}{first + 1}"
-    status = table.header.get("status")
-    status_ref = f"${column_letter(status.column)}{first + 1}" if status is not None else None
     complete = _excel_text(vocabularies.status.complete or "")
-    not_done = f",{status_ref}<>{complete}" if status_ref else ""
-    if "due" in table.header:
-        column = table.header["due"].column - 1
+    status_ref = f"${column_letter(columns['status'])}{first + 1}" if "status" in columns else None
+    if "due" in columns and "due_parsed" in columns:
+        parsed = f"${column_letter(columns['due_parsed'])}{first + 1}"
+        not_done = f",{status_ref}<>{complete}" if status_ref else ""
+        column = columns["due"] - 1
         worksheet.conditional_format(
             first,
             column,
@@ -370,12 +395,11 @@ def _colour_table(writer: _SheetWriter, table: Table, vocabularies: Vocabularies
             },
         )
     if status_ref:
-        columns = [cell.column for cell in table.header.values()]
         worksheet.conditional_format(
             first,
-            min(columns) - 1,
+            min(columns.values()) - 1,
             last - 1,
-            max(columns) - 1,
+            max(columns.values()) - 1,
             {
                 "type": "formula",
                 "criteria": f"={status_ref}={complete}",
@@ -386,28 +410,28 @@ def _colour_table(writer: _SheetWriter, table: Table, vocabularies: Vocabularies
 
 def _add_dropdowns(writer: _SheetWriter, table: Table, vocabularies: Vocabularies) -> None:
     """Delivery Status and RAG from the schema's words, so the next edit cannot invent one."""
-    first, last = table.header_row, max(_last_row(table), table.header_row + 1)
     choices = {
         "status": list(vocabularies.status.values),
         "rag": [*vocabularies.rag.values, *vocabularies.rag.not_applicable[:1]],
     }
-    for name, values in choices.items():
-        if name not in table.header:
-            continue
-        column = table.header[name].column - 1
-        writer.worksheet.data_validation(
-            first,
-            column,
-            last - 1,
-            column,
-            {
-                "validate": "list",
-                "source": values,
-                "error_title": "Not a known value",
-                "error_message": "Choose one of: " + ", ".join(values),
-                "input_title": "",
-            },
-        )
+    for segment in table_segments(table):
+        first, last = segment.header_row, max(segment.last_row, segment.header_row + 1)
+        for name, values in choices.items():
+            if name not in segment.columns:
+                continue
+            column = segment.columns[name] - 1
+            writer.worksheet.data_validation(
+                first,
+                column,
+                last - 1,
+                column,
+                {
+                    "validate": "list",
+                    "source": values,
+                    "error_title": "Not a known value",
+                    "error_message": "Choose one of: " + ", ".join(values),
+                },
+            )
 
 
 def _print_setup(worksheet: Any) -> None:
@@ -448,7 +472,10 @@ def _write_other(writer: _SheetWriter, sheet: Sheet) -> None:
 
 def _write_findings(worksheet: Any, formats: Formats, report: Report, settings: Settings) -> None:
     worksheet.write_string(
-        0, 0, f"{GENERATED_MARK} findings as of {format_day(settings.as_of)}", formats(bold=True)
+        0,
+        0,
+        f"{GENERATED_MARK} findings as of {format_day(settings.as_of)}",
+        formats(bold=True, text_wrap=False),
     )
     columns = ("severity", "code", "sheet", "cell", "value", "message", "suggestion")
     for column, name in enumerate(columns):
@@ -471,7 +498,7 @@ def _write_findings(worksheet: Any, formats: Formats, report: Report, settings: 
 
 
 def _write_legend(worksheet: Any, formats: Formats, settings: Settings, live: bool) -> None:
-    worksheet.write_string(0, 0, f"{GENERATED_MARK} legend", formats(bold=True))
+    worksheet.write_string(0, 0, f"{GENERATED_MARK} legend", formats(bold=True, text_wrap=False))
     worksheet.write_string(2, 0, "As of", formats(bold=True))
     date_format = formats(num_format=DATE_FORMAT)
     if live:
@@ -507,6 +534,8 @@ def _write_legend(worksheet: Any, formats: Formats, settings: Settings, live: bo
         "Dates text; a real date typed into Due Dates is used as it stands. Run planbook "
         "format again after changing a due date written as text."
     )
-    worksheet.write_string(14, 0, explanation, formats())
+    worksheet.write_string(14, 0, "How it works", formats(bold=True))
+    worksheet.write_string(14, 1, explanation, formats())
+    worksheet.set_row(14, 105)
     worksheet.set_column(0, 0, 22)
     worksheet.set_column(1, 1, 50)
