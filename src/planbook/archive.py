@@ -35,6 +35,8 @@ BOMB_RATIO = 200
 MAX_ROWS, MAX_COLUMNS = 1_048_576, 16_384
 
 _CHUNK = 4 * 1024 * 1024
+#: planbook's own Derived RAG formulas name this cell (see write/xlsx.py).
+PLANBOOK_NAME = "PlanbookAsOf"
 _MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -265,12 +267,15 @@ def _find_uncalculated(block: bytes, scan: SheetScan) -> None:
         if opening < 0 or closing < 0:
             continue
         cell = block[opening:closing]
+        tag = cell[: cell.find(b">") + 1]
         value = re.search(rb"<v>([^<]*)</v>", cell)
-        reference = _CELL_REF.search(cell[: cell.find(b">") + 1])
+        reference = _CELL_REF.search(tag)
         if reference is None or (value is not None and value.group(1)):
             continue
         formula = _FORMULA_TEXT.search(cell)
         text = formula.group(1).decode("utf-8", "replace") if formula else ""
+        if text == '""' or PLANBOOK_NAME in text:
+            continue  # planbook's own formulas, whose cached result is empty text
         scan.uncalculated[_position(reference)] = _unescape(text)
         start = closing
 

@@ -37,6 +37,11 @@ _ERROR, _WARNING, _INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 CODES: dict[str, Code] = {
     code.code: code
     for code in (
+        # The workbook and its cells.
+        Code("PB100", _ERROR, "no-plan-sheet"),
+        Code("PB108", _ERROR, "error-value"),
+        Code("PB109", _WARNING, "uncalculated-formula"),
+        Code("PB110", _ERROR, "cell-too-long"),
         # The layout: what the reader found.
         Code("PB101", _WARNING, "untitled-table"),
         Code("PB102", _WARNING, "unplaced-cell"),

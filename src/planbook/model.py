@@ -39,6 +39,9 @@ GENERATED_HEADERS: dict[str, str] = {"rag_derived": "Derived RAG", "due_parsed":
 FINDINGS_SHEET, LEGEND_SHEET, CHANGE_LOG_SHEET = "Findings", "Legend", "Change Log"
 GENERATED_MARK = "planbook:"
 
+#: Excel holds at most this many characters in a cell.
+EXCEL_CELL_LIMIT = 32_767
+
 #: Text under one of these makes an item's own row its first milestone (RAG alone does not).
 MILESTONE_FIELDS: frozenset[str] = frozenset({"milestone", "due", "status", "progress"})
 

@@ -20,8 +20,10 @@ from planbook.model import Plan
 from planbook.read import read_workbook
 from planbook.schemas import load_vocabularies
 
-#: Findings about what a value is, which a shifted-row finding at the same cell explains.
+#: Findings about what a value is, which a finding about the cell itself explains: a
+#: shifted value, an Excel error, a formula never calculated.
 _EXPLAINED_BY_SHIFT = frozenset({"PB201", "PB202", "PB211", "PB221", "PB231"})
+_CELL_STORIES = frozenset({"PB105", "PB108", "PB109"})
 
 
 def check_plan(
@@ -55,7 +57,7 @@ def _one_story_per_cell(findings: Iterable[Finding]) -> list[Finding]:
     """A shifted row is reported as shifted: not also as bad values at the shifted cells,
     nor as values missing from the cells they were shifted out of."""
     findings = list(findings)
-    shifted_cells = {(f.sheet, f.cell) for f in findings if f.code == "PB105"}
+    shifted_cells = {(f.sheet, f.cell) for f in findings if f.code in _CELL_STORIES}
     shifted_rows = {(f.sheet, f.row) for f in findings if f.code == "PB105"}
     return [
         f

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from planbook.check.messages import FIELD_NAMES
 from planbook.findings import Finding
-from planbook.model import Cell, Plan, PlanSheet, Sheet, column_letter, shorten
+from planbook.model import EXCEL_CELL_LIMIT, Cell, Plan, PlanSheet, Sheet, column_letter, shorten
 
 _PART_TITLES = {
     1: "Part 1 - Outstanding Transition Items",
@@ -29,8 +29,27 @@ def _at(code: str, sheet: Sheet, cell: Cell, message: str, suggestion: str) -> F
     )
 
 
+#: What Excel shows for a formula that failed.
+EXCEL_ERRORS = frozenset(
+    {"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA",
+     "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#UNKNOWN!", "#CONNECT!", "#BUSY!"}
+)  # fmt: skip
+
+
 def layout_findings(plan: Plan) -> Iterator[Finding]:
+    if not plan.plan_sheets:
+        kinds = ", ".join(f"'{sheet.name}'" for sheet in plan.sheets) or "none"
+        yield Finding(
+            code="PB100",
+            sheet="",
+            cell="",
+            value="",
+            message=f"no sheet of this workbook is a service plan (sheets: {shorten(kinds, 80)})",
+            suggestion="a plan sheet holds an 'Annual Plan for:' line or a 'Ref | Description' "
+            "table header",
+        )
     for sheet in plan.sheets:
+        yield from _cell_findings(sheet)
         for cell in sheet.unplaced:
             yield _at(
                 "PB102",
@@ -41,6 +60,39 @@ def layout_findings(plan: Plan) -> Iterator[Finding]:
             )
         if isinstance(sheet, PlanSheet):
             yield from _plan_sheet_findings(sheet)
+
+
+def _cell_findings(sheet: Sheet) -> Iterator[Finding]:
+    """Cells that are broken whatever their place: error values, formulas never
+    calculated, text longer than Excel holds."""
+    uncalculated = {(cell.row, cell.column) for cell in sheet.uncalculated}
+    for cell in sheet.cells():
+        if (cell.row, cell.column) in uncalculated:
+            yield _at(
+                "PB109",
+                sheet,
+                cell,
+                f"a formula Excel never calculated ('{shorten(cell.text, 40)}'): planbook "
+                "reads it as its formula text, not a value",
+                "open the workbook in Excel, let it calculate, and save it",
+            )
+        elif isinstance(cell.value, str) and cell.value.strip() in EXCEL_ERRORS:
+            yield _at(
+                "PB108",
+                sheet,
+                cell,
+                f"'{cell.value.strip()}' is an Excel error, not a value",
+                "repair the formula or type the value",
+            )
+        if isinstance(cell.value, str) and len(cell.value) > EXCEL_CELL_LIMIT:
+            yield _at(
+                "PB110",
+                sheet,
+                cell,
+                f"{len(cell.value):,} characters: more than Excel's {EXCEL_CELL_LIMIT:,} a cell; "
+                "planbook format keeps only the first of them (and logs it)",
+                "move the rest of the text into another cell",
+            )
 
 
 def _plan_sheet_findings(sheet: PlanSheet) -> Iterator[Finding]:

@@ -21,6 +21,7 @@ from planbook.derive import Derivation
 from planbook.layout import Segment, table_segments
 from planbook.model import (
     CHANGE_LOG_SHEET,
+    EXCEL_CELL_LIMIT,
     GENERATED_HEADERS,
     Cell,
     Item,
@@ -63,6 +64,7 @@ def prepare(plan: Plan, vocabularies: Vocabularies, as_of: dt.date) -> tuple[Pla
     for sheet in plan.sheets:
         if isinstance(sheet, OtherSheet) and sheet.made_by_planbook:
             continue
+        changes.extend(_cut_to_excel(sheet))
         if isinstance(sheet, PlanSheet):
             tables = tuple(
                 _prepare_table(sheet.name, t, vocabularies, changes) for t in sheet.tables
@@ -79,6 +81,20 @@ def prepare(plan: Plan, vocabularies: Vocabularies, as_of: dt.date) -> tuple[Pla
         sheets[sheets.index(log)] = new_log
     sheets = [dataclasses.replace(sheet, index=index) for index, sheet in enumerate(sheets)]
     return Plan(path=plan.path, sheets=tuple(sheets)), changes
+
+
+def _cut_to_excel(sheet: Sheet) -> Iterator[Change]:
+    """Text longer than Excel holds is written cut: said in the Change Log, never silently."""
+    for cell in sheet.cells():
+        if isinstance(cell.value, str) and len(cell.value) > EXCEL_CELL_LIMIT:
+            yield Change(
+                sheet.name,
+                cell.coordinate,
+                "text",
+                f"{cell.value[:200]}… ({len(cell.value):,} characters)",
+                f"the first {EXCEL_CELL_LIMIT:,} characters",
+                "Excel holds no more in a cell; the rest is in the input workbook",
+            )
 
 
 def _logged(log: OtherSheet | None, changes: list[Change], as_of: dt.date) -> OtherSheet:

@@ -19,6 +19,7 @@ from planbook.findings import Report
 from planbook.layout import Segment, table_segments
 from planbook.model import (
     CHANGE_LOG_SHEET,
+    EXCEL_CELL_LIMIT,
     FINDINGS_SHEET,
     GENERATED_MARK,
     LEGEND_SHEET,
@@ -101,6 +102,7 @@ class _SheetWriter:
         if value is None or value == "":
             return
         if isinstance(value, str):
+            value = value[:EXCEL_CELL_LIMIT]  # the cut is logged by prepare
             sheet.write_string(r, c, value, self.formats(**role))
             if role.get("text_wrap", True):
                 self.fit(column, value)
