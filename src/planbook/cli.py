@@ -91,7 +91,7 @@ class _PlanbookGroup(click.Group):
 
 
 def _fail(message: str) -> None:
-    from planbook.render import safe
+    from planbook.display import safe
 
     click.echo(f"planbook: error: {safe(message)}", err=True)
     sys.exit(2)
@@ -348,6 +348,10 @@ def export(
     settings = _settings(as_of, amber_days, plan_year)
     text = render_export(plan, fmt, settings, vocabularies)  # type: ignore[arg-type]
     if output is None:
+        if sys.stdout.isatty():  # data to a file as it is; to a person, never raw controls
+            from planbook.display import safe_lines
+
+            text = safe_lines(text)
         click.echo(text, nl=False)
         return
     _refuse_to_overwrite_input(output, workbook)

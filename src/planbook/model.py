@@ -74,12 +74,6 @@ def cell_text(value: CellValue) -> str:
     return str(value)
 
 
-def shorten(text: str, limit: int = 60) -> str:
-    """A cell's text on one line, cut with an ellipsis: for messages and listings."""
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
-
-
 @dataclass(frozen=True, slots=True)
 class Cell:
     """One cell of the workbook: where it is and what it holds.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from planbook.display import safe, shorten
 from planbook.model import (
     Cell,
     CoverSheet,
@@ -15,7 +16,6 @@ from planbook.model import (
     Sheet,
     Table,
     TableRow,
-    shorten,
 )
 
 _ITEM_FIELDS = ("ref", "description")
@@ -124,7 +124,7 @@ def render_outline(data: dict[str, Any]) -> str:
                     lines.append(f"  {name}: {len(sheet[key]['rows'])} rows")
         for cell in sheet["unplaced"]:
             lines.append(f"  unplaced {cell['cell']}: {shorten(cell['value'])}")
-    return "\n".join(lines) + "\n"
+    return "\n".join(safe(line) for line in lines) + "\n"
 
 
 def _sheet_heading(sheet: dict[str, Any]) -> str:

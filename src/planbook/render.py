@@ -7,26 +7,18 @@ Text never carries a cell's control characters to the terminal: they are shown e
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from itertools import groupby
 from typing import Any
 from xml.etree import ElementTree
 
 from planbook.diff import CSV_COLUMNS, PlanChange
+from planbook.display import _UNSAFE, safe, shorten
 from planbook.findings import Finding, Report, Severity
-from planbook.model import shorten
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _COLOURS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
 Style = Callable[..., str]
-
-
-def safe(text: str) -> str:
-    """One line, control and bidi-override characters escaped (never sent raw to a terminal)."""
-    flat = " ".join(text.replace("\t", " ").splitlines()) if "\n" in text or "\r" in text else text
-    return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", flat)
 
 
 def _plain(text: str, **_: Any) -> str:
@@ -159,7 +151,7 @@ def _fails(finding: Finding, strict: bool) -> bool:
 
 def _xml_text(text: str) -> str:
     """XML 1.0 cannot hold most control characters at all: escape them as text."""
-    return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
+    return _UNSAFE.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
 
 
 def render_github(report: Report) -> str:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from planbook.check import pandera_checks
+from planbook.display import shorten
 from planbook.export import MilestoneRow
 from planbook.findings import Finding
-from planbook.model import column_letter, shorten
+from planbook.model import column_letter
 from planbook.vocab import normalise_rag, normalise_status, parse_councils
 
 #: Field names as the plan's headers say them.

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from planbook.derive import Derivation, ItemRag, MilestoneRag, is_better
+from planbook.display import shorten
 from planbook.findings import Finding
-from planbook.model import TableRow, column_letter, shorten
+from planbook.model import TableRow, column_letter
 from planbook.schemas import Vocabularies
 from planbook.vocab import normalise_rag
 

@@ -9,7 +9,8 @@ from typing import Any
 
 from planbook.derive import SEVERITY_ORDER, Derivation
 from planbook.diff import CSV_COLUMNS, PlanChange
-from planbook.model import OtherSheet, Plan, shorten
+from planbook.display import shorten
+from planbook.model import OtherSheet, Plan
 from planbook.schemas import Vocabularies
 from planbook.vocab import parse_councils
 from planbook.write.xlsx import BORDER, DATE_FORMAT, HEADER, RAG_COLOURS, ExtraSheet, Formats
