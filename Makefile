@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 SAMPLE := sample_workbooks/annual_plan_2022_23.xlsx
 OUT ?= out
 
-.PHONY: demo test lint samples clean
+.PHONY: demo test lint samples benchmark clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,5 +37,10 @@ lint: $(STAMP)
 samples: $(STAMP)
 	$(BIN)/python sample_workbooks/source/build_samples.py
 
+# Not part of make test: times planbook against its floors on generated big plans.
+benchmark: $(STAMP)
+	$(BIN)/python -m pip install --quiet --editable '.[benchmark]'
+	$(BIN)/python scripts/benchmark.py --workdir .benchmark --write
+
 clean:
-	rm -rf $(VENV) $(OUT) .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(OUT) .benchmark .pytest_cache .ruff_cache

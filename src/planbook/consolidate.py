@@ -100,7 +100,7 @@ def consolidate(
     prepared, _ = prepare(combined, vocabularies, settings.as_of)
     derivation = derive_plan(prepared, settings, vocabularies)
     prepared = attach_derived(prepared, derivation)
-    report = check_plan(prepared, schemas_dir=schemas_dir, settings=settings)
+    report = check_plan(prepared, schemas_dir=schemas_dir, settings=settings, derivation=derivation)
     summary = board_summary(derivation)
     changes = diff_plans(last_month, prepared, vocabularies) if last_month is not None else []
     history = history_rows_from(last_month, settings.as_of) if last_month is not None else []

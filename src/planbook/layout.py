@@ -108,11 +108,16 @@ def _written(cells: Sequence[Cell]) -> list[Cell]:
 
 
 def _is_artefact(cells: Sequence[Cell]) -> bool:
+    # The first character decides for nearly every row: only then the full match.
+    if not cells or cells[0].text.lstrip()[:1] != "-":
+        return False
     texts = [text for text in _texts(cells) if text]
     return bool(texts) and all(_DASHES.fullmatch(text) for text in texts)
 
 
 def _is_table_header(cells: Sequence[Cell]) -> bool:
+    if len(cells) < 2 or cells[0].text.lstrip()[:3].lower() != "ref":
+        return False  # the cheap test first: this runs on every row
     texts = [text for text in _texts(cells) if text]
     return (
         len(texts) >= 2
@@ -126,15 +131,20 @@ def _is_title(cells: Sequence[Cell]) -> bool:
 
 
 def _is_note(cells: Sequence[Cell]) -> bool:
-    return all(_NOTE.fullmatch(text) for text in _texts(cells))
+    return len(cells) <= 2 and all(_NOTE.fullmatch(text) for text in _texts(cells))
 
 
 def _is_marker(cells: Sequence[Cell]) -> bool:
     return len(cells) == 1 and cells[0].text.strip().lower() == _MARKER
 
 
+_LABEL_STARTS = tuple({label[:4] for label in HEADER_LABELS})
+
+
 def _header_key(cells: Sequence[Cell]) -> str | None:
-    return HEADER_LABELS.get(normalise_label(cells[0].text)) if cells else None
+    if not cells or not cells[0].text.lstrip()[:4].lower().startswith(_LABEL_STARTS):
+        return None
+    return HEADER_LABELS.get(normalise_label(cells[0].text))
 
 
 def classify(rows: Sequence[Row]) -> str:
@@ -216,7 +226,9 @@ class _OpenTable:
         stray: list[Cell] = []
         for cell in cells:
             column_field = self.column_fields.get(cell.column)
-            if not cell.text.strip() and column_field != "rag":
+            value = cell.value
+            blank = value is None or (type(value) is str and not value.strip())
+            if blank and column_field != "rag":
                 continue  # a blank cell counts only as a coloured RAG
             if column_field is None:
                 stray.append(cell)

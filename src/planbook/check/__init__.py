@@ -14,10 +14,10 @@ from pathlib import Path
 from planbook.board import board_summary
 from planbook.check.layout_rules import layout_findings
 from planbook.check.rag_rules import rag_findings
-from planbook.derive import Settings, derive_plan
+from planbook.derive import Derivation, Settings, derive_plan
 from planbook.findings import Finding, Report
 from planbook.model import Plan
-from planbook.read import read_workbook
+from planbook.read import bulk_objects, read_workbook
 from planbook.schemas import load_vocabularies
 
 #: Findings about what a value is, which a finding about the cell itself explains: a
@@ -27,23 +27,31 @@ _CELL_STORIES = frozenset({"PB105", "PB108", "PB109"})
 
 
 def check_plan(
-    plan: Plan, *, schemas_dir: Path | None = None, settings: Settings | None = None
+    plan: Plan,
+    *,
+    schemas_dir: Path | None = None,
+    settings: Settings | None = None,
+    derivation: Derivation | None = None,
 ) -> Report:
     """Check a plan read with ``read_workbook`` against the schemas in ``schemas_dir``,
-    deriving RAGs as ``settings`` say (default: as of today, a 30-day amber window)."""
+    deriving RAGs as ``settings`` say (default: as of today, a 30-day amber window), or
+    using the ``derivation`` the caller already has for this plan."""
     from planbook.check.tables import load_table_schemas, table_findings
 
     settings = settings or Settings(as_of=dt.date.today())
     vocabularies = load_vocabularies(schemas_dir)
     assert vocabularies.directory is not None
     table_schemas = load_table_schemas(vocabularies.directory)
-    derivation = derive_plan(plan, settings, vocabularies)
-    findings = [
-        *layout_findings(plan),
-        *table_findings(plan, vocabularies, table_schemas),
-        *rag_findings(derivation, vocabularies),
-    ]
-    return Report.collect(str(plan.path), _one_story_per_cell(findings), board_summary(derivation))
+    with bulk_objects():
+        if derivation is None:
+            derivation = derive_plan(plan, settings, vocabularies)
+        findings = [
+            *layout_findings(plan),
+            *table_findings(plan, vocabularies, table_schemas),
+            *rag_findings(derivation, vocabularies),
+        ]
+        summary = board_summary(derivation)
+        return Report.collect(str(plan.path), _one_story_per_cell(findings), summary)
 
 
 def check_workbook(

@@ -124,8 +124,10 @@ def _group_of(table: Table, schemas: dict[int, TableSchema]) -> _Group:
 
 
 def _values(row: MilestoneRow, fields: tuple[str, ...]) -> dict[str, Any]:
-    record = row.record()
-    values: dict[str, Any] = {name: record[name] for name in fields}
+    values: dict[str, Any] = {}
+    for name in fields:
+        cell = row.cell(name)
+        values[name] = cell.text if cell is not None else ""
     values["is_milestone"] = row.is_milestone
     return values
 

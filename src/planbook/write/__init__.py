@@ -67,7 +67,7 @@ def format_workbook(
     prepared, changes = prepare(plan, vocabularies, settings.as_of)
     derivation = derive_plan(prepared, settings, vocabularies)
     prepared = attach_derived(prepared, derivation)
-    report = check_plan(prepared, schemas_dir=schemas_dir, settings=settings)
+    report = check_plan(prepared, schemas_dir=schemas_dir, settings=settings, derivation=derivation)
     notices = []
     if _has_macros(source):
         notices.append(f"{source.name} has macros: they are not carried over (never run)")

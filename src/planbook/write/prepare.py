@@ -208,7 +208,7 @@ def _column_move(segment: Segment, tracked: bool) -> Callable[[int], int]:
 
 def _moved(cell: Cell, move: Callable[[int], int]) -> Cell:
     column = move(cell.column)
-    return cell if column == cell.column else dataclasses.replace(cell, column=column)
+    return cell if column == cell.column else cell._replace(column=column)
 
 
 def _prepare_row(
@@ -248,7 +248,7 @@ def _canonical_status(
         if len(cell.text.split()) > 2:
             why += "; the original words are kept here"
     changes.append(Change(sheet, cell.coordinate, "status", cell.text, reading.canonical, why))
-    return dataclasses.replace(cell, value=reading.canonical)
+    return cell._replace(value=reading.canonical)
 
 
 def _canonical_rag(

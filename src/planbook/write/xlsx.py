@@ -53,6 +53,7 @@ _BASE = {"text_wrap": True, "valign": "top", "font_name": "Calibri", "font_size"
 BORDER = {"border": 1, "border_color": "#BFBFBF"}
 HEADER = {"bold": True, "bg_color": "#D9D9D9", **BORDER}
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
+_NONE: dict[str, Any] = {}  # the role of a cell with none: one object, one cached format
 _MAX_URLS = 65_000  # Excel's limit is 65,530 hyperlinks a sheet
 
 
@@ -86,6 +87,7 @@ class _SheetWriter:
     widths: dict[int, int] = field(default_factory=dict)
     #: (row, column, text) of every wrapped text, for the row heights.
     wrapped: list[tuple[int, int, str]] = field(default_factory=list)
+    _by_role: dict[tuple[int, str | None], Any] = field(default_factory=dict)
 
     def role(self, cells: Iterable[Cell], **properties: Any) -> None:
         for cell in cells:
@@ -94,8 +96,17 @@ class _SheetWriter:
     def write_cells(self, cells: Iterable[Cell]) -> None:
         for cell in sorted(cells, key=lambda c: (c.row, c.column)):
             self.write_value(
-                cell.row, cell.column, cell.value, self.roles.get((cell.row, cell.column), {})
+                cell.row, cell.column, cell.value, self.roles.get((cell.row, cell.column), _NONE)
             )
+
+    def format(self, role: dict[str, Any], number_format: str | None = None) -> Any:
+        """The format of a role (the same dict object for every cell of that role)."""
+        key = (id(role), number_format)
+        made = self._by_role.get(key)
+        if made is None:
+            extra = {"num_format": number_format} if number_format else {}
+            made = self._by_role[key] = self.formats(**role, **extra)
+        return made
 
     def write_value(self, row: int, column: int, value: CellValue, role: dict[str, Any]) -> None:
         sheet, r, c = self.worksheet, row - 1, column - 1
@@ -103,26 +114,26 @@ class _SheetWriter:
             return
         if isinstance(value, str):
             value = value[:EXCEL_CELL_LIMIT]  # the cut is logged by prepare
-            sheet.write_string(r, c, value, self.formats(**role))
+            sheet.write_string(r, c, value, self.format(role))
             if role.get("text_wrap", True):
                 self.fit(column, value)
                 self.wrapped.append((row, column, value))
             elif role.get("fit"):
                 self.fit(column, value)
         elif isinstance(value, bool):
-            sheet.write_boolean(r, c, value, self.formats(**role))
+            sheet.write_boolean(r, c, value, self.format(role))
         elif isinstance(value, int | float):
-            sheet.write_number(r, c, value, self.formats(**role))
+            sheet.write_number(r, c, value, self.format(role))
             self.fit(column, str(value))
         elif isinstance(value, dt.datetime):
-            sheet.write_datetime(r, c, value, self.formats(num_format="dd/mm/yyyy hh:mm", **role))
+            sheet.write_datetime(r, c, value, self.format(role, "dd/mm/yyyy hh:mm"))
             self.fit(column, "00/00/0000 00:00")
         elif isinstance(value, dt.date):
             date_time = dt.datetime.combine(value, dt.time())
-            sheet.write_datetime(r, c, date_time, self.formats(num_format=DATE_FORMAT, **role))
+            sheet.write_datetime(r, c, date_time, self.format(role, DATE_FORMAT))
             self.fit(column, "00/00/0000")
         else:  # a time of day
-            sheet.write_datetime(r, c, value, self.formats(num_format="hh:mm", **role))
+            sheet.write_datetime(r, c, value, self.format(role, "hh:mm"))
 
     def fit(self, column: int, text: str) -> None:
         longest = max((len(line) for line in text.splitlines()), default=0)
@@ -184,7 +195,7 @@ def write_xlsx(
     for position, sheet in enumerate(plan.sheets):
         if position == extras_after:
             _add_extra_sheets(workbook, formats, extra_sheets)
-        worksheet = workbook.add_worksheet(sheet.name)
+        worksheet = _plain_formulas(workbook.add_worksheet(sheet.name))
         writer = _SheetWriter(worksheet, formats)
         if isinstance(sheet, PlanSheet):
             _write_plan_sheet(writer, sheet, vocabularies)
@@ -210,6 +221,16 @@ def write_xlsx(
     workbook.define_name(AS_OF_NAME, f"={quoted}!$B$3")
     workbook.define_name(AMBER_NAME, f"={quoted}!$B$4")
     workbook.close()
+
+
+def _plain_formulas(worksheet: Any) -> Any:
+    """planbook's formulas use no Excel 365 functions, so XlsxWriter's ~30 regular
+    expressions a formula that rename them (``FILTER`` to ``_xlfn._xlws.FILTER``) only
+    cost time: most of the write of a big plan. Its preparation is reduced to what our
+    formulas need. Nothing else is written as a formula (text never becomes one)."""
+    if hasattr(worksheet, "_prepare_formula"):
+        worksheet._prepare_formula = lambda formula, expand=False: formula.lstrip("=")
+    return worksheet
 
 
 #: A sheet another stage writes into the same workbook: its name, and a function of
