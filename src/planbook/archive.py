@@ -40,10 +40,13 @@ PLANBOOK_NAME = "PlanbookAsOf"
 _MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
-_CELL_REF = re.compile(rb'\br="([A-Z]{1,4})([0-9]{1,8})"')
+_CELL_REF = re.compile(rb'\br="([A-Z]{1,10})([0-9]{1,20})"')
 _STYLE = re.compile(rb'\bs="([0-9]+)"')
 _BLANK_STYLED = re.compile(rb'<c\b[^>]*\bs="[0-9]+"[^>]*/>')
 _FORMULA_TEXT = re.compile(rb"<f\b[^>]*>(.*?)</f>", re.DOTALL)
+_ROW_NUMBER = re.compile(rb'<row\b[^>]*?\br="([0-9]{1,20})"')
+_COLUMN_LETTERS = re.compile(rb'<c\b[^>]*?\br="([A-Z]{1,10})[0-9]')
+_ERROR_CELL = re.compile(rb'(<c\b[^>]*\bt="e"[^>]*>).*?<v>([^<]*)</v>', re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,15 @@ class SheetScan:
     uncalculated: dict[tuple[int, int], str] = field(default_factory=dict)
     #: Blank cells with a solid, coloured fill: the fill's RGB.
     filled_blanks: dict[tuple[int, int], str] = field(default_factory=dict)
+    #: Cells holding an Excel error (#REF!, #N/A...): the error's text.
+    errors: dict[tuple[int, int], str] = field(default_factory=dict)
+    #: The last row and column any cell names.
+    last_row: int = 0
+    last_column: int = 0
+
+    @property
+    def area(self) -> int:
+        return self.last_row * self.last_column
 
 
 @dataclass(frozen=True)
@@ -84,7 +96,7 @@ def open_archive(path: Any) -> tuple[zipfile.ZipFile, Archive]:
         workbook_part = _workbook_part(archive, names)
         if workbook_part is None:
             raise UnreadableWorkbookError(f"{path}: a zip file, but holds no Excel workbook part")
-        sheets = _sheet_parts(archive, names, workbook_part)
+        sheets = _sheet_parts(archive, names, workbook_part, path)
         styles = _coloured_styles(archive, names, workbook_part)
         macros = any(name.lower().endswith("vbaproject.bin") for name in names)
         return archive, Archive(tuple(sheets), macros, styles)
@@ -161,12 +173,19 @@ def _normalise(path: str) -> str:
     return "/".join(parts)
 
 
-def _sheet_parts(archive: zipfile.ZipFile, names: set[str], workbook: str) -> list[SheetPart]:
+def _sheet_parts(
+    archive: zipfile.ZipFile, names: set[str], workbook: str, path: Any
+) -> list[SheetPart]:
     relations = _relations(archive, names, workbook)
     root = _parse(archive, workbook)
     parts = []
     for sheet in root.iter(f"{{{_MAIN_NS}}}sheet"):
         target = relations.get(sheet.get(f"{{{_REL_NS}}}id", ""))
+        if target is not None and "worksheets/" in target and target not in names:
+            raise UnreadableWorkbookError(
+                f"{path}: sheet '{sheet.get('name', '')}' is listed but its part "
+                f"{target} is missing: a damaged workbook"
+            )
         is_worksheet = target is not None and target in names and "worksheets/" in target
         parts.append(
             SheetPart(
@@ -227,9 +246,12 @@ def _neutral(rgb: str) -> bool:
 def scan_sheet(archive: zipfile.ZipFile, part: str, coloured: dict[int, str]) -> SheetScan:
     """One streaming pass over a sheet's XML (see the module docstring)."""
     scan = SheetScan()
-    for block in _row_blocks(archive, part):
+    for block in _cell_blocks(archive, part):
+        _extent(block, scan)
         if b"<f" in block:
             _find_uncalculated(block, scan)
+        if b't="e"' in block:
+            _find_errors(block, scan)
         if coloured and b"/>" in block:
             for match in _BLANK_STYLED.finditer(block):
                 tag = match.group()
@@ -240,20 +262,53 @@ def scan_sheet(archive: zipfile.ZipFile, part: str, coloured: dict[int, str]) ->
     return scan
 
 
-def _row_blocks(archive: zipfile.ZipFile, part: str) -> Iterator[bytes]:
-    """The sheet XML in chunks that end on a row boundary, inflated a chunk at a time."""
+def _cell_blocks(archive: zipfile.ZipFile, part: str) -> Iterator[bytes]:
+    """The sheet XML in chunks that end after a cell, inflated a chunk at a time.
+
+    Only the newest chunk is searched for the cut, so a sheet with no row or cell ends
+    (hostile, or one giant cell) still takes linear time.
+    """
     carry = b""
     with archive.open(part) as stream:
         while chunk := stream.read(_CHUNK):
-            data = carry + chunk
-            cut = data.rfind(b"</row>")
-            if cut < 0:
-                carry = data
+            cut = max(chunk.rfind(b"</c>") + 4, chunk.rfind(b"/>") + 2, chunk.rfind(b"</row>") + 6)
+            if cut <= 2:  # no end of a cell in this chunk: keep gathering
+                carry += chunk
                 continue
-            yield data[: cut + 6]
-            carry = data[cut + 6 :]
+            yield carry + chunk[:cut]
+            carry = chunk[cut:]
     if carry:
         yield carry
+
+
+def _extent(block: bytes, scan: SheetScan) -> None:
+    """The last row and column named, so no reader is asked to lay out a grid so large
+    it cannot be held (calamine allocates rows x columns, and a failed allocation in
+    Rust ends the process)."""
+    rows = _ROW_NUMBER.findall(block)
+    if rows:
+        scan.last_row = max(scan.last_row, max(int(row) for row in rows))
+    letters = set(_COLUMN_LETTERS.findall(block))
+    if letters:
+        widest = max(letters, key=lambda text: (len(text), text))
+        scan.last_column = max(scan.last_column, _column_number(widest))
+    for reference in _CELL_REF.findall(block):
+        scan.last_row = max(scan.last_row, int(reference[1]))
+
+
+def _column_number(letters: bytes) -> int:
+    column = 0
+    for letter in letters.decode():
+        column = column * 26 + ord(letter) - 64
+    return column
+
+
+def _find_errors(block: bytes, scan: SheetScan) -> None:
+    """Error cells, which the value reader turns into empty text."""
+    for match in _ERROR_CELL.finditer(block):
+        reference = _CELL_REF.search(match.group(1))
+        if reference is not None:
+            scan.errors[_position(reference)] = _unescape(match.group(2).decode("utf-8", "replace"))
 
 
 def _find_uncalculated(block: bytes, scan: SheetScan) -> None:

@@ -16,8 +16,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from planbook.board import board_summary
-from planbook.check import check_plan
-from planbook.derive import Settings, derive_plan, plan_year_of
+from planbook.derive import Settings, plan_year_of
 from planbook.diff import PlanChange, diff_plans
 from planbook.duedates import parse_due
 from planbook.errors import PlanbookError
@@ -34,15 +33,13 @@ from planbook.model import (
 )
 from planbook.read import read_workbook
 from planbook.schemas import load_vocabularies
-from planbook.write import write_atomically
+from planbook.write import build_output, write_output
 from planbook.write.board_sheets import (
     HISTORY_COLUMNS,
     HISTORY_SHEET,
     history_rows_from,
     summary_sheets,
 )
-from planbook.write.prepare import attach_derived, prepare
-from planbook.write.xlsx import write_xlsx
 
 VERSION_COLUMNS = ("Version", "Changes", "Agreed By", "Date of Review")
 CONFIGURATION_COLUMNS = (
@@ -97,35 +94,30 @@ def consolidate(
         combined,
         sheets=tuple(replace(sheet, index=i) for i, sheet in enumerate(combined.sheets)),
     )
-    prepared, _ = prepare(combined, vocabularies, settings.as_of)
-    derivation = derive_plan(prepared, settings, vocabularies)
-    prepared = attach_derived(prepared, derivation)
-    report = check_plan(prepared, schemas_dir=schemas_dir, settings=settings, derivation=derivation)
-    summary = board_summary(derivation)
-    changes = diff_plans(last_month, prepared, vocabularies) if last_month is not None else []
+    output = build_output(combined, vocabularies, settings, schemas_dir)
+    summary = board_summary(output.derivation)
+    changes = diff_plans(last_month, output.plan, vocabularies) if last_month is not None else []
     history = history_rows_from(last_month, settings.as_of) if last_month is not None else []
     extra = summary_sheets(
-        summary, derivation, vocabularies, changes if last_month is not None else None, history
+        summary,
+        output.derivation,
+        vocabularies,
+        changes if last_month is not None else None,
+        history,
     )
-
-    def write(path: Path) -> None:
-        write_xlsx(
-            path,
-            prepared,
-            derivation=derivation,
-            report=report,
-            vocabularies=vocabularies,
-            live_as_of=live,
-            title=_title(cover),
-            extra_sheets=extra,
-            extras_after=1,
-        )
-
-    write_atomically(target, write)
+    write_output(
+        target,
+        output,
+        vocabularies,
+        live_as_of=live,
+        title=_title(cover),
+        extra_sheets=extra,
+        extras_after=1,
+    )
     return ConsolidateResult(
         target,
         tuple(sheet.name for _, sheet in services),
-        report,
+        output.report,
         tuple(changes),
         tuple(notices),
     )

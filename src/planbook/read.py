@@ -13,7 +13,10 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import gc
+import itertools
+import os
 import stat
+import sys
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -54,8 +57,8 @@ def _read_workbook(path: Path) -> Plan:
     zipped, archive = open_archive(path)
     try:
         scans = {
-            part.name: scan_sheet(zipped, part.path, archive.coloured_styles)
-            for part in archive.sheets
+            index: scan_sheet(zipped, part.path, archive.coloured_styles)
+            for index, part in enumerate(archive.sheets)
             if part.path is not None
         }
     except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError) as error:
@@ -96,32 +99,43 @@ def _check_readable(path: Path) -> None:
         raise UnreadableWorkbookError(f"{path}: not an Excel .xlsx workbook (not a zip archive)")
 
 
-def _read_values(path: Path, archive: Archive, scans: dict[str, SheetScan]) -> list[Sheet]:
+#: calamine lays a sheet out as a grid of rows x columns; past this many cells it is
+#: read with openpyxl, which streams sparse sheets (a lone cell at XFD1048576 is legal).
+MAX_GRID_CELLS = 20_000_000
+
+
+def _read_values(path: Path, archive: Archive, scans: dict[int, SheetScan]) -> list[Sheet]:
+    for index, scan in scans.items():
+        name = archive.sheets[index].name
+        if scan.last_row > MAX_ROWS or scan.last_column > MAX_COLUMNS:
+            raise UnreadableWorkbookError(
+                f"{path}: sheet '{name}' has a cell beyond Excel's limits (row "
+                f"{scan.last_row:,}, column {scan.last_column:,}); not a workbook Excel wrote"
+            )
     from python_calamine import CalamineWorkbook
 
-    try:
+    with _calamine_errors(path):
         workbook = CalamineWorkbook.from_path(str(path))
-    except Exception as error:  # calamine's own error types: all mean an unreadable file
-        raise UnreadableWorkbookError(
-            f"{path}: not a readable Excel workbook ({_why(error)})"
-        ) from error
-    except BaseException as error:
-        # A Rust panic arrives as PanicException, a BaseException: still a bad file.
-        if type(error).__name__ != "PanicException":
-            raise
-        raise UnreadableWorkbookError(
-            f"{path}: not a readable Excel workbook (reader failed)"
-        ) from error
     sheets: list[Sheet] = []
     try:
-        readable = set(workbook.sheet_names)
+        with _calamine_errors(path):
+            worksheets = [str(meta.typ).endswith("WorkSheet") for meta in workbook.sheets_metadata]
         for index, part in enumerate(archive.sheets):
-            if part.path is None or part.name not in readable:  # a chart sheet
+            # By position, not name: a name with a tab in it reads differently in the two.
+            is_worksheet = index < len(worksheets) and worksheets[index]
+            if part.path is None or not is_worksheet:  # a chart sheet
                 sheets.append(OtherSheet(name=part.name, index=index, state=part.state))
                 continue
-            scan = scans.get(part.name, SheetScan())
-            rows = list(_rows(path, workbook, part.name, scan))
-            sheet = parse_sheet(part.name, index, part.state, rows)
+            scan = scans.get(index, SheetScan())
+            if scan.area > MAX_GRID_CELLS:
+                values = _sparse_values(path, index)
+            else:
+                with _calamine_errors(path):
+                    values = _calamine_values(workbook.get_sheet_by_index(index))
+            name = workbook.sheet_names[index]
+            with _calamine_errors(path):  # calamine reads lazily, as the rows are taken
+                rows = list(_rows(path, values, scan))
+            sheet = parse_sheet(name, index, part.state, rows)
             if scan.uncalculated:
                 sheet = _with_uncalculated(sheet, scan)
             sheets.append(sheet)
@@ -130,32 +144,100 @@ def _read_values(path: Path, archive: Archive, scans: dict[str, SheetScan]) -> l
     return sheets
 
 
-def _rows(
-    path: Path, workbook: Any, name: str, scan: SheetScan
-) -> Iterator[tuple[int, list[Cell]]]:
-    """(row number, cells) for every row with a value, a formula or a coloured blank."""
+@contextlib.contextmanager
+def _calamine_errors(path: Path) -> Iterator[None]:
+    """Whatever calamine raises is the one-line error, a Rust panic included (it arrives
+    as PanicException, a BaseException); Rust's own panic message, printed straight to
+    the process's stderr, is held back so the user sees one line."""
+    with _quiet_stderr():
+        try:
+            yield
+        except UnreadableWorkbookError:
+            raise
+        except Exception as error:
+            raise UnreadableWorkbookError(
+                f"{path}: not a readable Excel workbook ({_why(error)})"
+            ) from error
+        except BaseException as error:
+            if type(error).__name__ != "PanicException":
+                raise
+            raise UnreadableWorkbookError(
+                f"{path}: not a readable Excel workbook (its reader failed on a bad value)"
+            ) from error
+
+
+@contextlib.contextmanager
+def _quiet_stderr() -> Iterator[None]:
     try:
-        sheet = workbook.get_sheet_by_name(name)
-        extras = _extras_by_row(scan)
-        # calamine yields rows from the first, and columns from the first one used.
-        column_offset = sheet.start[1] if sheet.start else 0
-        for number, row in enumerate(sheet.iter_rows() if sheet.end else (), start=1):
+        descriptor = sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):
+        yield  # no real stderr (a test runner's capture): nothing to hold back
+        return
+    sys.stderr.flush()
+    saved = os.dup(descriptor)
+    try:
+        with Path(os.devnull).open("w") as devnull:
+            os.dup2(devnull.fileno(), descriptor)
+            yield
+    finally:
+        os.dup2(saved, descriptor)
+        os.close(saved)
+
+
+def _calamine_values(sheet: Any) -> Iterator[tuple[int, int, list[Any]]]:
+    """(row number, first column, values) of every row calamine holds."""
+    # calamine yields rows from the first, and columns from the first one used.
+    column_offset = sheet.start[1] if sheet.start else 0
+    for number, row in enumerate(sheet.iter_rows() if sheet.end else (), start=1):
+        yield number, 1 + column_offset, row
+
+
+def _sparse_values(path: Path, index: int) -> Iterator[tuple[int, int, list[Any]]]:
+    """The same from openpyxl, streaming: for a sheet whose grid calamine cannot hold."""
+    import openpyxl
+
+    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True, keep_links=False)
+    try:
+        sheet = workbook.worksheets[index]
+        sheet.reset_dimensions()
+        for cells in sheet.iter_rows():
+            for cell in cells:
+                if getattr(cell, "value", None) is not None:
+                    yield cell.row, cell.column, [cell.value]
+    finally:
+        workbook.close()
+
+
+def _rows(
+    path: Path, values: Iterator[tuple[int, int, list[Any]]], scan: SheetScan
+) -> Iterator[tuple[int, list[Cell]]]:
+    """(row number, cells) for every row with a value, a formula or a coloured blank.
+
+    ``values`` come in row order (calamine a row at a time, openpyxl a cell at a time);
+    the scan's extras are merged in at their rows.
+    """
+    extras = _extras_by_row(scan)
+    waiting = sorted(extras)  # extras' rows, in order
+    next_extra = 0
+    try:
+        for number, group in itertools.groupby(values, key=lambda entry: entry[0]):
             cells = [
                 Cell(number, column, _plain(value))
-                for column, value in enumerate(row, start=1 + column_offset)
+                for _, first_column, row in group
+                for column, value in enumerate(row, start=first_column)
                 if value != "" and value is not None
             ]
-            if number in extras:
+            while next_extra < len(waiting) and waiting[next_extra] < number:
+                only = waiting[next_extra]
+                yield only, sorted(extras.pop(only), key=lambda cell: cell.column)
+                next_extra += 1
+            if next_extra < len(waiting) and waiting[next_extra] == number:
                 cells = _merge(cells, extras.pop(number))
+                next_extra += 1
             if cells:
-                if cells[-1].column > MAX_COLUMNS or number > MAX_ROWS:
-                    raise UnreadableWorkbookError(
-                        f"{path}: sheet '{name}' has a cell beyond Excel's limits "
-                        f"(row {number}); not a workbook Excel wrote"
-                    )
                 yield number, cells
-        for leftover in sorted(extras):  # coloured blanks below the last value
-            yield leftover, sorted(extras[leftover], key=lambda cell: cell.column)
+        for only in waiting[next_extra:]:
+            yield only, sorted(extras.pop(only), key=lambda cell: cell.column)
     except UnreadableWorkbookError:
         raise
     except Exception as error:
@@ -171,6 +253,8 @@ def _extras_by_row(scan: SheetScan) -> dict[int, list[Cell]]:
     for (row, column), formula in scan.uncalculated.items():
         # Kept as its formula text: shown and reported, never lost, never run.
         extras.setdefault(row, []).append(Cell(row, column, "=" + formula if formula else "="))
+    for (row, column), error in scan.errors.items():
+        extras.setdefault(row, []).append(Cell(row, column, error))
     return extras
 
 

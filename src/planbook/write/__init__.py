@@ -11,22 +11,29 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import shutil
-import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from planbook.check import check_plan
-from planbook.derive import Settings, derive_plan
+from planbook.derive import Derivation, Settings, derive_plan
 from planbook.errors import PlanbookError
 from planbook.findings import Report
 from planbook.model import Plan
 from planbook.read import read_workbook
-from planbook.schemas import load_vocabularies
+from planbook.schemas import Vocabularies, load_vocabularies
 from planbook.write.prepare import CHANGE_COLUMNS, Change, attach_derived, prepare
-from planbook.write.xlsx import write_xlsx
+from planbook.write.xlsx import ExtraSheet, write_xlsx
 
-__all__ = ["Change", "FormatResult", "format_workbook", "write_atomically"]
+__all__ = [
+    "Change",
+    "FormatResult",
+    "Output",
+    "build_output",
+    "format_workbook",
+    "write_atomically",
+    "write_output",
+]
 
 
 @dataclass(frozen=True)
@@ -64,31 +71,66 @@ def format_workbook(
     settings = settings or Settings(as_of=dt.date.today())
     plan = read_workbook(source)
     vocabularies = load_vocabularies(schemas_dir)
+    written = build_output(plan, vocabularies, settings, schemas_dir)
+    notices = []
+    if plan.has_macros:
+        notices.append(f"{source.name} has macros: they are not carried over (never run)")
+    backup = _backup(source, settings.as_of) if in_place else None
+    write_output(target, written, vocabularies, live_as_of=live, title=_title(written.plan))
+    if changelog is not None:
+        write_atomically(
+            changelog, lambda path: _write_changelog(path, written.changes, settings.as_of)
+        )
+    return FormatResult(target, written.changes, written.report, backup, tuple(notices))
+
+
+@dataclass(frozen=True)
+class Output:
+    """A plan as planbook writes it, with what it takes to write it."""
+
+    plan: Plan
+    changes: tuple[Change, ...]
+    derivation: Derivation
+    report: Report
+
+
+def build_output(
+    plan: Plan, vocabularies: Vocabularies, settings: Settings, schemas_dir: Path | None
+) -> Output:
+    """prepare -> derive -> the derived columns -> check (of what will be written)."""
     prepared, changes = prepare(plan, vocabularies, settings.as_of)
     derivation = derive_plan(prepared, settings, vocabularies)
     prepared = attach_derived(prepared, derivation)
     report = check_plan(prepared, schemas_dir=schemas_dir, settings=settings, derivation=derivation)
-    notices = []
-    if _has_macros(source):
-        notices.append(f"{source.name} has macros: they are not carried over (never run)")
-    backup = _backup(source, settings.as_of) if in_place else None
-    title = _title(prepared)
+    return Output(prepared, tuple(changes), derivation, report)
+
+
+def write_output(
+    target: Path,
+    output: Output,
+    vocabularies: Vocabularies,
+    *,
+    live_as_of: bool,
+    title: str,
+    extra_sheets: Sequence[ExtraSheet] = (),
+    extras_after: int = 0,
+) -> None:
+    """Write ``output`` to ``target`` atomically."""
 
     def write(path: Path) -> None:
         write_xlsx(
             path,
-            prepared,
-            derivation=derivation,
-            report=report,
+            output.plan,
+            derivation=output.derivation,
+            report=output.report,
             vocabularies=vocabularies,
-            live_as_of=live,
+            live_as_of=live_as_of,
             title=title,
+            extra_sheets=extra_sheets,
+            extras_after=extras_after,
         )
 
     write_atomically(target, write)
-    if changelog is not None:
-        write_atomically(changelog, lambda path: _write_changelog(path, changes, settings.as_of))
-    return FormatResult(target, tuple(changes), report, backup, tuple(notices))
 
 
 def _title(plan: Plan) -> str:
@@ -119,14 +161,6 @@ def _target(source: Path, output: Path | str | None, in_place: bool) -> Path:
     return target
 
 
-def _has_macros(path: Path) -> bool:
-    try:
-        with zipfile.ZipFile(path) as archive:
-            return any(name.lower().endswith("vbaproject.bin") for name in archive.namelist())
-    except (OSError, zipfile.BadZipFile):
-        return False
-
-
 def _backup(source: Path, as_of: dt.date) -> Path:
     """A copy of the input beside it, never over an earlier backup."""
     stem = f"{source.stem}.backup-{as_of.isoformat()}"
@@ -151,7 +185,7 @@ def write_atomically(target: Path, write: Callable[[Path], None]) -> None:
         temporary.unlink(missing_ok=True)
 
 
-def _write_changelog(path: Path, changes: list[Change], as_of: dt.date) -> None:
+def _write_changelog(path: Path, changes: Sequence[Change], as_of: dt.date) -> None:
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(CHANGE_COLUMNS)
