@@ -219,10 +219,19 @@ def _rows(
     extras = _extras_by_row(scan)
     waiting = sorted(extras)  # extras' rows, in order
     next_extra = 0
+    # One string object for each repeated short text (leads, statuses, councils): the
+    # reader makes a new one per cell, and a big plan repeats them by the hundred thousand.
+    shared: dict[Any, Any] = {}
+
+    def plain(value: Any) -> CellValue:
+        if type(value) is str and len(value) <= 64:
+            return shared.setdefault(value, value)  # type: ignore[no-any-return]
+        return _plain(value)
+
     try:
         for number, group in itertools.groupby(values, key=lambda entry: entry[0]):
             cells = [
-                Cell(number, column, _plain(value))
+                Cell(number, column, plain(value))
                 for _, first_column, row in group
                 for column, value in enumerate(row, start=first_column)
                 if value != "" and value is not None

@@ -262,31 +262,44 @@ def _write_changes(worksheet: Any, formats: Formats, changes: list[PlanChange]) 
 
 
 def _write_history(worksheet: Any, workbook: Any, formats: Formats, rows: list[HistoryRow]) -> None:
-    """Every month's per-service rows (carried forward), totals by month beside, a chart."""
-    _table(worksheet, formats, 0, HISTORY_COLUMNS, rows)
+    """Every month's per-service rows (carried forward), totals by month beside, a chart.
+
+    Written row by row, the two blocks together: the workbook flushes each row as it is
+    left (constant-memory mode), so nothing may go back up."""
     totals: dict[dt.date, list[int]] = {}
     for day, _service, _items, *counts in rows:
         running = totals.setdefault(day, [0] * len(_BUCKETS))
         for index, count in enumerate(counts):
             running[index] += count
+    months = sorted(totals.items())
     left = len(HISTORY_COLUMNS) + 1
-    worksheet.write_string(0, left, "month", formats(**HEADER))
+    header, cell, date = formats(**HEADER), formats(**BORDER), formats(num_format=DATE_FORMAT)
+    for column, heading in enumerate(HISTORY_COLUMNS):
+        worksheet.write_string(0, column, heading, header)
+    worksheet.write_string(0, left, "month", header)
     for offset, bucket in enumerate(_BUCKETS, start=1):
-        worksheet.write_string(0, left + offset, _BUCKET_NAMES[bucket], formats(**HEADER))
-    for index, (day, counts) in enumerate(sorted(totals.items()), start=1):
-        worksheet.write_datetime(
-            index, left, dt.datetime.combine(day, dt.time()), formats(num_format=DATE_FORMAT)
-        )
-        for offset, count in enumerate(counts, start=1):
-            worksheet.write_number(index, left + offset, count, formats())
-    if totals:
+        worksheet.write_string(0, left + offset, _BUCKET_NAMES[bucket], header)
+    for index in range(1, max(len(rows), len(months)) + 1):
+        if index <= len(rows):
+            day, service, *counts = rows[index - 1]
+            moment = dt.datetime.combine(day, dt.time())
+            worksheet.write_datetime(index, 0, moment, formats(num_format=DATE_FORMAT, **BORDER))
+            worksheet.write_string(index, 1, service, cell)
+            for column, count in enumerate(counts, start=2):
+                worksheet.write_number(index, column, count, cell)
+        if index <= len(months):
+            day, month_counts = months[index - 1]
+            worksheet.write_datetime(index, left, dt.datetime.combine(day, dt.time()), date)
+            for offset, count in enumerate(month_counts, start=1):
+                worksheet.write_number(index, left + offset, count, formats())
+    if months:
         chart = workbook.add_chart({"type": "line"})
         for offset, letter in enumerate(SEVERITY_ORDER, start=1):
             chart.add_series(
                 {
                     "name": [HISTORY_SHEET, 0, left + offset],
-                    "categories": [HISTORY_SHEET, 1, left, len(totals), left],
-                    "values": [HISTORY_SHEET, 1, left + offset, len(totals), left + offset],
+                    "categories": [HISTORY_SHEET, 1, left, len(months), left],
+                    "values": [HISTORY_SHEET, 1, left + offset, len(months), left + offset],
                     "line": {"color": RAG_COLOURS[letter][0], "width": 2.25},
                     "marker": {"type": "circle"},
                 }
@@ -294,7 +307,7 @@ def _write_history(worksheet: Any, workbook: Any, formats: Formats, rows: list[H
         chart.set_x_axis({"date_axis": True, "num_format": "dd/mm/yyyy"})
         chart.set_title({"name": "Items by derived RAG, month by month"})
         chart.set_legend({"position": "bottom"})
-        worksheet.insert_chart(len(totals) + 3, left, chart)
+        worksheet.insert_chart(len(months) + 3, left, chart)
     worksheet.set_column(0, 0, 12)
     worksheet.set_column(1, 1, 24)
     worksheet.set_column(left, left, 12)

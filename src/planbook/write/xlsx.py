@@ -79,7 +79,9 @@ class Formats:
 
 @dataclass
 class _SheetWriter:
-    """Collects a sheet's cells with their formats, then writes them in row order."""
+    """Collects a sheet's cells and formulas with their formats, sizes its columns and
+    rows, then writes it all in row order: the workbook is written in XlsxWriter's
+    constant-memory mode, which flushes each row as it is left behind."""
 
     worksheet: Any
     formats: Formats
@@ -87,17 +89,27 @@ class _SheetWriter:
     widths: dict[int, int] = field(default_factory=dict)
     #: (row, column, text) of every wrapped text, for the row heights.
     wrapped: list[tuple[int, int, str]] = field(default_factory=list)
+    #: What to write: (row, column, value or formula, format role or format, cached value).
+    writes: list[tuple[int, int, Any, Any, Any]] = field(default_factory=list)
     _by_role: dict[tuple[int, str | None], Any] = field(default_factory=dict)
 
     def role(self, cells: Iterable[Cell], **properties: Any) -> None:
         for cell in cells:
             self.roles[(cell.row, cell.column)] = properties
 
-    def write_cells(self, cells: Iterable[Cell]) -> None:
-        for cell in sorted(cells, key=lambda c: (c.row, c.column)):
-            self.write_value(
-                cell.row, cell.column, cell.value, self.roles.get((cell.row, cell.column), _NONE)
-            )
+    def add_cells(self, cells: Iterable[Cell]) -> None:
+        for cell in cells:
+            value = cell.value
+            if value is None or value == "":
+                continue
+            role = self.roles.get((cell.row, cell.column), _NONE)
+            self.writes.append((cell.row, cell.column, value, role, None))
+            self._measure(cell.row, cell.column, value, role)
+
+    def add_formula(
+        self, row: int, column: int, formula: str, cell_format: Any, cached: Any
+    ) -> None:
+        self.writes.append((row, column, _Formula(formula), cell_format, cached))
 
     def format(self, role: dict[str, Any], number_format: str | None = None) -> Any:
         """The format of a role (the same dict object for every cell of that role)."""
@@ -108,40 +120,30 @@ class _SheetWriter:
             made = self._by_role[key] = self.formats(**role, **extra)
         return made
 
-    def write_value(self, row: int, column: int, value: CellValue, role: dict[str, Any]) -> None:
-        sheet, r, c = self.worksheet, row - 1, column - 1
-        if value is None or value == "":
-            return
+    def _measure(self, row: int, column: int, value: CellValue, role: dict[str, Any]) -> None:
         if isinstance(value, str):
-            value = value[:EXCEL_CELL_LIMIT]  # the cut is logged by prepare
-            sheet.write_string(r, c, value, self.format(role))
             if role.get("text_wrap", True):
                 self.fit(column, value)
                 self.wrapped.append((row, column, value))
             elif role.get("fit"):
                 self.fit(column, value)
         elif isinstance(value, bool):
-            sheet.write_boolean(r, c, value, self.format(role))
+            return
         elif isinstance(value, int | float):
-            sheet.write_number(r, c, value, self.format(role))
             self.fit(column, str(value))
         elif isinstance(value, dt.datetime):
-            sheet.write_datetime(r, c, value, self.format(role, "dd/mm/yyyy hh:mm"))
             self.fit(column, "00/00/0000 00:00")
         elif isinstance(value, dt.date):
-            date_time = dt.datetime.combine(value, dt.time())
-            sheet.write_datetime(r, c, date_time, self.format(role, DATE_FORMAT))
             self.fit(column, "00/00/0000")
-        else:  # a time of day
-            sheet.write_datetime(r, c, value, self.format(role, "hh:mm"))
 
     def fit(self, column: int, text: str) -> None:
         longest = max((len(line) for line in text.splitlines()), default=0)
         self.widths[column] = max(self.widths.get(column, 0), longest)
 
-    def set_widths(self, caps: dict[int, int] | None = None) -> None:
-        """Columns fitted to their text (capped), then rows tall enough for wrapped text:
-        XlsxWriter cannot ask the spreadsheet to fit them when the file opens."""
+    def flush(self, caps: dict[int, int] | None = None) -> None:
+        """Columns fitted to their text (capped), rows tall enough for wrapped text
+        (XlsxWriter cannot ask the spreadsheet to fit them when the file opens), then
+        every cell, row by row."""
         fitted = {
             column: min(max(width + 2, 8), (caps or {}).get(column, 60))
             for column, width in self.widths.items()
@@ -154,9 +156,37 @@ class _SheetWriter:
             per_line = max(int(fitted.get(column, 8) * 1.15) - 1, 1)
             count = sum(max(1, -(-len(line) // per_line)) for line in text.splitlines() or [""])
             lines[row] = max(lines.get(row, 1), count)
-        for row, count in sorted(lines.items()):
-            if count > 1:
-                self.worksheet.set_row(row - 1, min(15 * count, 409))
+        current = 0
+        for row, column, value, style, cached in sorted(self.writes, key=lambda w: w[:2]):
+            if row != current:
+                current = row
+                if lines.get(row, 1) > 1:
+                    self.worksheet.set_row(row - 1, min(15 * lines[row], 409))
+            if isinstance(value, _Formula):
+                self.worksheet.write_formula(row - 1, column - 1, value, style, cached)
+            else:
+                self._write_value(row, column, value, style)
+        self.writes.clear()
+
+    def _write_value(self, row: int, column: int, value: CellValue, role: dict[str, Any]) -> None:
+        sheet, r, c = self.worksheet, row - 1, column - 1
+        if isinstance(value, str):
+            sheet.write_string(r, c, value[:EXCEL_CELL_LIMIT], self.format(role))  # cut: logged
+        elif isinstance(value, bool):
+            sheet.write_boolean(r, c, value, self.format(role))
+        elif isinstance(value, int | float):
+            sheet.write_number(r, c, value, self.format(role))
+        elif isinstance(value, dt.datetime):
+            sheet.write_datetime(r, c, value, self.format(role, "dd/mm/yyyy hh:mm"))
+        elif isinstance(value, dt.date):
+            date_time = dt.datetime.combine(value, dt.time())
+            sheet.write_datetime(r, c, date_time, self.format(role, DATE_FORMAT))
+        else:  # a time of day
+            sheet.write_datetime(r, c, value, self.format(role, "hh:mm"))
+
+
+class _Formula(str):
+    """A formula planbook wrote itself (text from a cell never becomes one)."""
 
 
 def write_xlsx(
@@ -178,7 +208,13 @@ def write_xlsx(
     settings = derivation.settings
     workbook = xlsxwriter.Workbook(
         str(path),
-        {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False},
+        {
+            "strings_to_numbers": False,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            # Each row is flushed to disk as it is left: memory stays flat on big plans.
+            "constant_memory": True,
+        },
     )
     stamp = dt.datetime.combine(settings.as_of, dt.time())
     workbook.set_properties(
@@ -289,7 +325,7 @@ def _write_plan_sheet(writer: _SheetWriter, sheet: PlanSheet, vocabularies: Voca
         for name, cell in row.cells.items()
         if name in ("rag_derived", "due_parsed")
     }
-    writer.write_cells(cell for cell in sheet.cells() if (cell.row, cell.column) not in generated)
+    writer.add_cells(cell for cell in sheet.cells() if (cell.row, cell.column) not in generated)
     for table in sheet.tables:
         if "rag_derived" in table.header:
             _write_derived_columns(writer, sheet, table, vocabularies)
@@ -299,7 +335,7 @@ def _write_plan_sheet(writer: _SheetWriter, sheet: PlanSheet, vocabularies: Voca
     for table in sheet.tables:
         for name, cell in table.header.items():
             caps[cell.column] = {"progress": 90, "description": 50, "milestone": 45}.get(name, 30)
-    writer.set_widths(caps)
+    writer.flush(caps)
     _page_setup(writer.worksheet, sheet)
 
 
@@ -323,7 +359,7 @@ def _write_derived_columns(
 def _write_derived_row(
     writer: _SheetWriter, row: TableRow, columns: dict[str, int], vocabularies: Vocabularies
 ) -> None:
-    worksheet, formats, r = writer.worksheet, writer.formats, row.row
+    formats, r = writer.formats, row.row
     parsed_column, derived_column = columns["due_parsed"], columns["rag_derived"]
     parsed_cell = f"{column_letter(parsed_column)}{r}"
     status_cell = f"{column_letter(columns['status'])}{r}" if "status" in columns else '""'
@@ -343,12 +379,8 @@ def _write_derived_row(
     else:
         parsed_formula = f"={constant}"
     cached_date = excel_serial(planbook_date) if isinstance(planbook_date, dt.date) else ""
-    worksheet.write_formula(
-        r - 1,
-        parsed_column - 1,
-        parsed_formula,
-        formats(num_format=DATE_FORMAT, **BORDER),
-        cached_date,
+    writer.add_formula(
+        r, parsed_column, parsed_formula, formats(num_format=DATE_FORMAT, **BORDER), cached_date
     )
     complete = _excel_text(vocabularies.status.complete or "")
     paused = _excel_text(vocabularies.status.paused or "")
@@ -360,9 +392,9 @@ def _write_derived_row(
         f'IF({parsed_cell}-{AS_OF_NAME}<={AMBER_NAME},"A","G")))))'
     )
     derived = row.get("rag_derived")
-    worksheet.write_formula(
-        r - 1,
-        derived_column - 1,
+    writer.add_formula(
+        r,
+        derived_column,
         formula,
         formats(bold=True, align="center", **BORDER),
         derived.value if derived is not None else "",
@@ -481,16 +513,16 @@ def _write_cover(writer: _SheetWriter, sheet: CoverSheet) -> None:
         writer.role(table.header, **HEADER)
         for row in table.rows:
             writer.role(row.cells.values(), **BORDER)
-    writer.write_cells(sheet.cells())
-    writer.set_widths(dict.fromkeys(writer.widths, 40))
+    writer.add_cells(sheet.cells())
+    writer.flush(dict.fromkeys(writer.widths, 40))
 
 
 def _write_other(writer: _SheetWriter, sheet: Sheet) -> None:
     cells = list(sheet.cells())
     if sheet.name == CHANGE_LOG_SHEET:
         writer.role((cell for cell in cells if cell.row == 1), **HEADER)
-    writer.write_cells(cells)
-    writer.set_widths()
+    writer.add_cells(cells)
+    writer.flush()
 
 
 def _write_findings(worksheet: Any, formats: Formats, report: Report, settings: Settings) -> None:
@@ -557,8 +589,8 @@ def _write_legend(worksheet: Any, formats: Formats, settings: Settings, live: bo
         "Dates text; a real date typed into Due Dates is used as it stands. Run planbook "
         "format again after changing a due date written as text."
     )
+    worksheet.set_row(14, 105)
     worksheet.write_string(14, 0, "How it works", formats(bold=True))
     worksheet.write_string(14, 1, explanation, formats())
-    worksheet.set_row(14, 105)
     worksheet.set_column(0, 0, 22)
     worksheet.set_column(1, 1, 50)
