@@ -9,12 +9,14 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from itertools import groupby
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from xml.etree import ElementTree
 
-from planbook.diff import CSV_COLUMNS, PlanChange
 from planbook.display import _UNSAFE, safe, shorten
 from planbook.findings import Finding, Report, Severity
+
+if TYPE_CHECKING:
+    from planbook.diff import PlanChange
 
 _COLOURS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
@@ -249,6 +251,8 @@ def render_changes_json(changes: list[PlanChange], old: str, new: str) -> str:
 def render_changes_csv(changes: list[PlanChange]) -> str:
     import csv
     import io
+
+    from planbook.diff import CSV_COLUMNS
 
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")

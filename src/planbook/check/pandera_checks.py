@@ -36,7 +36,8 @@ def using(vocabularies: Vocabularies) -> Iterator[None]:
 
 
 def _each_distinct(series: pd.Series, passes: Callable[[str], bool]) -> pd.Series:
-    answers = {value: passes(value) for value in series.unique()}
+    # None: the row's table has no such column (the frame holds several tables).
+    answers = {value: value is None or passes(value) for value in series.unique()}
     return series.map(answers).astype(bool)
 
 
@@ -141,7 +142,8 @@ def filled_on_milestones(frame: pd.DataFrame, *, fields: list[str]) -> pd.DataFr
     open_rows = ~frame["is_milestone"].astype(bool)
     for name in fields:
         if name in frame.columns:
-            result[name] = frame[name].str.strip().ne("") | open_rows
+            absent = frame[name].isna()  # a table with no such column: nothing to fill
+            result[name] = frame[name].str.strip().ne("") | open_rows | absent
     return result
 
 

@@ -76,56 +76,52 @@ def _load_table_schema(path: Path, yaml: Any) -> TableSchema:
     return TableSchema(path, tuple(parts), schema)
 
 
-@dataclass(frozen=True)
-class _Group:
-    """Tables validated together: one schema, one set of columns."""
-
-    schema: TableSchema
-    fields: tuple[str, ...]
-
-
 def table_findings(
     plan: Plan, vocabularies: Vocabularies, schemas: dict[int, TableSchema]
 ) -> Iterator[Finding]:
-    """Every failure of every table against its part's schema, as findings."""
+    """Every failure of every table against its part's schema, as findings.
+
+    The columns a schema requires are looked up on each table's header; then all the
+    rows under one schema are validated in one frame, a column a table lacks standing
+    empty (NA, which pandera's checks pass) for its rows.
+    """
     import pandas as pd
     import pandera.pandas as pa
 
     from planbook.check.pandera_checks import using
 
-    rows: dict[_Group, list[MilestoneRow]] = defaultdict(list)
-    tables: dict[_Group, list[tuple[PlanSheet, Table]]] = defaultdict(list)
     for sheet in plan.plan_sheets:
         for table in sheet.tables:
-            tables[_group_of(table, schemas)].append((sheet, table))
+            schema = schemas[table.effective_part or 2].schema
+            for name, column in schema.columns.items():
+                if column.required and name not in table.header:
+                    yield _missing_column(name, sheet, table)
+    rows: dict[TableSchema, list[MilestoneRow]] = defaultdict(list)
     for row in milestone_rows(plan):
-        rows[_group_of(row.table, schemas)].append(row)
-
+        rows[schemas[row.table.effective_part or 2]].append(row)
     with using(vocabularies), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # pandera's notices about its own future
-        for group, group_tables in tables.items():
-            members = rows.get(group, [])
+        for table_schema, members in rows.items():
+            fields = [name for name in table_schema.schema.columns if name in FIELDS]
             frame = pd.DataFrame.from_records(
-                [_values(row, group.fields) for row in members],
-                columns=[*group.fields, "is_milestone"],
+                [_values(row, fields) for row in members], columns=[*fields, "is_milestone"]
             )
-            frame[list(group.fields)] = frame[list(group.fields)].astype(object)
+            frame[fields] = frame[fields].astype(object)
             try:
-                group.schema.schema.validate(frame, lazy=True)
+                table_schema.schema.validate(frame, lazy=True)
             except pa.errors.SchemaErrors as errors:
                 cases = errors.failure_cases.to_dict("records")
-                yield from _findings(cases, group, members, group_tables)
+                yield from _findings(cases, table_schema, members)
 
 
-def _group_of(table: Table, schemas: dict[int, TableSchema]) -> _Group:
-    """Its part's schema, and the lead's columns it has (planbook's own are not checked)."""
-    fields = tuple(name for name in table.header if name in FIELDS)
-    return _Group(schemas[table.effective_part or 2], fields)
-
-
-def _values(row: MilestoneRow, fields: tuple[str, ...]) -> dict[str, Any]:
+def _values(row: MilestoneRow, fields: list[str]) -> dict[str, Any]:
+    """The row's text per field; None where its table has no such column."""
     values: dict[str, Any] = {}
+    header = row.table.header
     for name in fields:
+        if name not in header:
+            values[name] = None
+            continue
         cell = row.cell(name)
         values[name] = cell.text if cell is not None else ""
     values["is_milestone"] = row.is_milestone
@@ -133,29 +129,25 @@ def _values(row: MilestoneRow, fields: tuple[str, ...]) -> dict[str, Any]:
 
 
 def _findings(
-    cases: list[dict[str, Any]],
-    group: _Group,
-    members: list[MilestoneRow],
-    tables: list[tuple[PlanSheet, Table]],
+    cases: list[dict[str, Any]], table_schema: TableSchema, members: list[MilestoneRow]
 ) -> Iterator[Finding]:
-    schema = group.schema.schema
+    schema = table_schema.schema
     for case in cases:
         check = str(case["check"])
         name = check.split("(")[0]
-        if name == "column_in_dataframe":
-            for sheet, table in tables:
-                yield _missing_column(str(case["failure_case"]), sheet, table)
-            continue
         if case["index"] is None:
             continue  # a whole-frame failure with no row: dtype and the like
         member = members[int(case["index"])]
-        if isinstance(case["failure_case"], dict):  # a table-wide check: {field: value}
+        wide = isinstance(case["failure_case"], dict)  # a table-wide check: {field: value}
+        if wide:
             field, value = next(iter(case["failure_case"].items()))
-            statistics = schema.checks[int(case["check_number"])].statistics
         else:
             field, value = str(case["column"]), case["failure_case"]
-            column_checks = schema.columns[field].checks
-            statistics = column_checks[int(case["check_number"])].statistics
+        if value is None or field not in member.table.header:
+            continue  # a column this row's table does not have (pandera: not nullable)
+        checks = schema.checks if wide else schema.columns[field].checks
+        number = case["check_number"]
+        statistics = checks[int(number)].statistics if number is not None else {}
         yield describe_failure(name, statistics, member, field, str(value), check)
 
 
