@@ -278,11 +278,26 @@ def main() -> None:
             f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, "
             f"Python {platform.python_version()}"
         )
-        header = (
-            f"# Benchmark\n\nMeasured {dt.date.today().isoformat()} on {machine}, "
-            f"median of {args.runs} runs a job, each in a fresh process.\n\n"
+        measured = (
+            f"Measured {dt.date.today().isoformat()} on {machine}, "
+            f"median of {args.runs} runs a job, each in a fresh process.\n\n{table}"
         )
-        (ROOT / "docs" / "benchmark.md").write_text(header + table, encoding="utf-8")
+        _write_doc(ROOT / "docs" / "benchmark.md", measured)
+
+
+_START, _END = "<!-- measured: scripts/benchmark.py --write -->", "<!-- end measured -->"
+
+
+def _write_doc(path: Path, measured: str) -> None:
+    """Put the table between the markers, keeping what the page says around it."""
+    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark\n\n"
+    block = f"{_START}\n{measured}{_END}"
+    if _START in text and _END in text:
+        before, rest = text.split(_START, 1)
+        text = before + block + rest.split(_END, 1)[1]
+    else:
+        text = text.rstrip("\n") + "\n\n" + block + "\n"
+    path.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from workbooks import CellInput, write_workbook
+from workbooks import PLAN_HEADER, CellInput, write_workbook
 
 MiB = 1 << 20
 
@@ -30,18 +30,7 @@ CONTENT_TYPES = "[Content_Types].xml"
 SHARED_STRINGS = "xl/sharedStrings.xml"
 MAIN_NS = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
 
-HEADER: list[CellInput] = [
-    "Ref",
-    "Description",
-    "Milestones",
-    "Due Dates",
-    "Lead",
-    "Links to Service Outcomes",
-    "Councils Impacted",
-    "Delivery Status (Not started, Started, Paused, Complete)",
-    "RAG Status R = late A = Risk of delay G = on track",
-    "Progress",
-]
+HEADER: list[CellInput] = PLAN_HEADER
 
 #: The one milestone of ``plan_rows``: Complete, so its RAG does not depend on the day.
 MILESTONE: list[CellInput] = [

@@ -27,22 +27,11 @@ import planbook
 from planbook.check import check_plan, check_workbook
 from planbook.errors import PlanbookError
 from planbook.findings import Finding, Report
-from workbooks import SAMPLE_WORKBOOK, CellInput, write_workbook
+from workbooks import PLAN_HEADER, SAMPLE_WORKBOOK, CellInput, write_workbook
 
 SCHEMAS = Path(__file__).resolve().parents[1] / "schemas"
 
-HEADER: list[CellInput] = [
-    "Ref",
-    "Description",
-    "Milestones",
-    "Due Dates",
-    "Lead",
-    "Links to Service Outcomes",
-    "Councils Impacted",
-    "Delivery Status (Not started, Started, Paused, Complete)",
-    "RAG Status R = late A = Risk of delay G = on track",
-    "Progress",
-]
+HEADER: list[CellInput] = PLAN_HEADER
 FIELDS = (
     "ref",
     "description",

@@ -24,22 +24,11 @@ from planbook.check import check_workbook
 from planbook.cli import cli
 from planbook.findings import Finding, Report
 from planbook.render import render_text
-from workbooks import SAMPLE_SHEETS, CellInput, write_workbook
+from workbooks import PLAN_HEADER, SAMPLE_SHEETS, CellInput, write_workbook
 
 SCHEMAS = Path(__file__).resolve().parents[1] / "schemas"
 
-HEADER: list[CellInput] = [
-    "Ref",
-    "Description",
-    "Milestones",
-    "Due Dates",
-    "Lead",
-    "Links to Service Outcomes",
-    "Councils Impacted",
-    "Delivery Status (Not started, Started, Paused, Complete)",
-    "RAG Status R = late A = Risk of delay G = on track",
-    "Progress",
-]
+HEADER: list[CellInput] = PLAN_HEADER
 
 
 def milestone(councils: str = "All") -> list[CellInput]:

@@ -30,7 +30,7 @@ from planbook.derive import Derivation, Settings, derive_plan, derive_rag, is_be
 from planbook.export import export_records
 from planbook.findings import Finding
 from planbook.schemas import load_vocabularies
-from workbooks import CellInput, write_workbook
+from workbooks import PLAN_HEADER, CellInput, write_workbook
 
 AS_OF = dt.date(2022, 3, 17)
 VOCABULARIES = load_vocabularies()
@@ -39,18 +39,7 @@ STATUS = VOCABULARIES.status
 SHEET = "Widgets"
 FIELDS = ("ref", "description", "milestone", "due", "lead", "outcome", "councils", "status")
 FIELDS += ("rag", "progress")
-HEADER: list[CellInput] = [
-    "Ref",
-    "Description",
-    "Milestones",
-    "Due Dates",
-    "Lead",
-    "Links to Service Outcomes",
-    "Councils Impacted",
-    "Delivery Status (Not started, Started, Paused, Complete)",
-    "RAG Status R = late A = Risk of delay G = on track",
-    "Progress",
-]
+HEADER: list[CellInput] = PLAN_HEADER
 FORWARD_HEADER: list[CellInput] = HEADER[:7]
 PART_1 = "Part 1 - Outstanding Transition Actions"
 PART_2 = "Part 2 - Annual Plan Items"

@@ -27,7 +27,14 @@ from planbook.cli import cli
 from planbook.derive import Settings
 from planbook.export import EXPORT_COLUMNS, export_records, render_export, to_dataframe
 from planbook.outline import outline
-from workbooks import SAMPLE_SHEETS, CellInput, seed_sheets, seed_tables, write_workbook
+from workbooks import (
+    PLAN_HEADER,
+    SAMPLE_SHEETS,
+    CellInput,
+    seed_sheets,
+    seed_tables,
+    write_workbook,
+)
 
 COLUMNS = (
     "sheet",
@@ -278,18 +285,7 @@ def test_export_o_refuses_to_overwrite_the_input_workbook(
 
 # --------------------------------------------------------------------------- generated tables
 
-HEADER: list[CellInput] = [
-    "Ref",
-    "Description",
-    "Milestones",
-    "Due Dates",
-    "Lead",
-    "Links to Service Outcomes",
-    "Councils Impacted",
-    "Delivery Status (Not started, Started, Paused, Complete)",
-    "RAG Status R = late A = Risk of delay G = on track",
-    "Progress",
-]
+HEADER: list[CellInput] = PLAN_HEADER
 FIELDS = ("ref", "description", "milestone", "due", "lead", "outcome", "councils", "status")
 FIELDS += ("rag", "progress")
 OTHER_FIELDS = FIELDS[2:]

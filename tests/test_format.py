@@ -45,7 +45,7 @@ from planbook.vocab import normalise_rag, normalise_status
 from planbook.write import Change, FormatResult, format_workbook
 from planbook.write.prepare import CHANGE_COLUMNS
 from planbook.write.xlsx import excel_serial
-from workbooks import CellInput, write_workbook
+from workbooks import PLAN_HEADER, CellInput, write_workbook
 
 AS_OF = dt.date(2022, 3, 17)
 SETTINGS = Settings(as_of=AS_OF)
@@ -53,18 +53,7 @@ VOCABULARIES = load_vocabularies()
 PLANBOOK_HEADERS = ("Derived RAG", "Parsed Due Date")
 
 #: A tracked table's header as the leads' template has it (columns A-J).
-HEADER: list[CellInput] = [
-    "Ref",
-    "Description",
-    "Milestones",
-    "Due Dates",
-    "Lead",
-    "Links to Service Outcomes",
-    "Councils Impacted",
-    "Delivery Status (Not started, Started, Paused, Complete)",
-    "RAG Status R = late A = Risk of delay G = on track",
-    "Progress",
-]
+HEADER: list[CellInput] = PLAN_HEADER
 #: A Forward Look's header: no Delivery Status, no RAG.
 FORWARD_HEADER: list[CellInput] = ["Ref", "Description", "Milestones", "Due Dates", "Lead"]
 

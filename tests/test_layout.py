@@ -14,20 +14,9 @@ import pytest
 import planbook
 from planbook import CoverSheet, Item, OtherSheet, Plan, PlanSheet, Table
 from planbook.outline import outline, render_outline
-from workbooks import CellInput, write_workbook
+from workbooks import PLAN_HEADER, CellInput, write_workbook
 
-HEADER: list[CellInput] = [
-    "Ref",
-    "Description",
-    "Milestones",
-    "Due Dates",
-    "Lead",
-    "Links to Service Outcomes",
-    "Councils Impacted",
-    "Delivery Status (Not started, Started, Paused, Complete)",
-    "RAG Status R = late A = Risk of delay G = on track",
-    "Progress",
-]
+HEADER: list[CellInput] = PLAN_HEADER
 FIELD_COLUMNS = {  # field -> column of HEADER
     "ref": "A",
     "description": "B",

@@ -200,3 +200,18 @@ def seed_tables(rows: Sequence[Row]) -> list[SeedTable]:
                 table.items[-1].rows.append(number)
                 table.items[-1].milestones.append(number)
     return tables
+
+
+#: The header row of a tracked plan table, as the 2022/23 plan writes it.
+PLAN_HEADER: list[CellInput] = [
+    "Ref",
+    "Description",
+    "Milestones",
+    "Due Dates",
+    "Lead",
+    "Links to Service Outcomes",
+    "Councils Impacted",
+    "Delivery Status (Not started, Started, Paused, Complete)",
+    "RAG Status R = late A = Risk of delay G = on track",
+    "Progress",
+]

@@ -24,23 +24,12 @@ from pathlib import Path
 GOLDEN = Path(__file__).resolve().parent
 sys.path.insert(0, str(GOLDEN.parent))
 
-from workbooks import CellInput, write_workbook  # noqa: E402
+from workbooks import PLAN_HEADER, CellInput, write_workbook  # noqa: E402
 
 #: The as-of date of every golden output (the sample's board date).
 AS_OF = dt.date(2022, 3, 17)
 
-HEADER: list[CellInput] = [
-    "Ref",
-    "Description",
-    "Milestones",
-    "Due Dates",
-    "Lead",
-    "Links to Service Outcomes",
-    "Councils Impacted",
-    "Delivery Status (Not started, Started, Paused, Complete)",
-    "RAG Status R = late A = Risk of delay G = on track",
-    "Progress",
-]
+HEADER: list[CellInput] = PLAN_HEADER
 
 
 def tracked(path: Path) -> Path:
