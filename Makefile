@@ -14,11 +14,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --editable '.[test]'
 	touch $@
 
-# The sample as of its board date. check exits 1 on the sample's real errors: shown, not fatal.
+# The sample as of its board date. check exits 1 on the sample's real errors: shown, not
+# fatal; exit 2 (planbook could not run) still stops the demo.
 AS_OF ?= 2022-03-17
 
 demo: $(STAMP)
-	-$(BIN)/planbook check $(SAMPLE) --as-of $(AS_OF)
+	$(BIN)/planbook check $(SAMPLE) --as-of $(AS_OF) || test $$? -eq 1
 	mkdir -p $(OUT)
 	$(BIN)/planbook format $(SAMPLE) -o $(OUT)/annual_plan_2022_23.formatted.xlsx \
 		--as-of $(AS_OF) --changelog $(OUT)/annual_plan_2022_23.changes.csv

@@ -339,24 +339,27 @@ def export(
 ) -> None:
     """Export WORKBOOK as a flat table, one row per milestone (CSV or JSON), with the
     resolved due dates and derived RAGs after the cell text."""
-    from planbook.export import render_export
+    from planbook.export import render_export, write_export
     from planbook.read import read_workbook
     from planbook.schemas import load_vocabularies
 
     plan = read_workbook(workbook)
     vocabularies = load_vocabularies(_schemas(schemas_dir))
     settings = _settings(as_of, amber_days, plan_year)
-    text = render_export(plan, fmt, settings, vocabularies)  # type: ignore[arg-type]
+    export_format: Any = fmt
     if output is None:
         if sys.stdout.isatty():  # data to a file as it is; to a person, never raw controls
             from planbook.display import safe_lines
 
-            text = safe_lines(text)
-        click.echo(text, nl=False)
+            text = render_export(plan, export_format, settings, vocabularies)
+            click.echo(safe_lines(text), nl=False)
+        else:
+            write_export(plan, export_format, sys.stdout, settings, vocabularies)
         return
     _refuse_to_overwrite_input(output, workbook)
     try:
-        output.write_text(text, encoding="utf-8", newline="")
+        with output.open("w", encoding="utf-8", newline="") as stream:
+            write_export(plan, export_format, stream, settings, vocabularies)
     except OSError as error:
         raise PlanbookError(f"{output}: cannot write ({error.strerror})") from error
 

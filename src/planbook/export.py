@@ -11,10 +11,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
 import json
+import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TextIO
 
 from planbook.derive import Derivation, Settings, derive_plan
 from planbook.model import FIELDS, Cell, Item, Plan, PlanSheet, Table, TableRow, column_letter
@@ -118,18 +120,24 @@ def _rows_of(item: Item) -> tuple[TableRow, ...]:
     return (item.head, *milestones) if own_text or not milestones else milestones
 
 
-def export_records(
+def iter_export_records(
     plan: Plan, settings: Settings | None = None, vocabularies: Vocabularies | None = None
-) -> list[dict[str, Any]]:
-    """Every row of the flat view with its derived columns (as of today by default)."""
+) -> Iterator[dict[str, Any]]:
+    """Every row of the flat view with its derived columns (as of today by default),
+    one at a time: a big plan's export is written as it is made."""
     vocabularies = vocabularies or load_vocabularies()
     derivation = derive_plan(plan, settings or Settings(as_of=dt.date.today()), vocabularies)
-    records = []
     for row in milestone_rows(plan):
         record = row.record()
         record.update(_derived(row, derivation, vocabularies))
-        records.append(record)
-    return records
+        yield record
+
+
+def export_records(
+    plan: Plan, settings: Settings | None = None, vocabularies: Vocabularies | None = None
+) -> list[dict[str, Any]]:
+    """Every row of the flat view with its derived columns, as a list."""
+    return list(iter_export_records(plan, settings, vocabularies))
 
 
 def _derived(
@@ -169,11 +177,32 @@ def render_export(
     vocabularies: Vocabularies | None = None,
 ) -> str:
     """The export as text: CSV with a header line, or a JSON list of objects."""
-    records = export_records(plan, settings, vocabularies)
-    if fmt == "json":
-        return json.dumps(records, ensure_ascii=False, indent=2) + "\n"
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=EXPORT_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(records)
+    write_export(plan, fmt, buffer, settings, vocabularies)
     return buffer.getvalue()
+
+
+def write_export(
+    plan: Plan,
+    fmt: ExportFormat,
+    stream: TextIO,
+    settings: Settings | None = None,
+    vocabularies: Vocabularies | None = None,
+) -> None:
+    """Write the export to ``stream`` a row at a time (the JSON as ``json.dumps`` of the
+    whole list with ``indent=2`` would be)."""
+    records = iter_export_records(plan, settings, vocabularies)
+    if fmt == "csv":
+        writer = csv.DictWriter(stream, fieldnames=EXPORT_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(records)
+        return
+    first = next(records, None)
+    if first is None:
+        stream.write("[]\n")
+        return
+    stream.write("[\n")
+    for index, record in enumerate(itertools.chain([first], records)):
+        text = json.dumps(record, ensure_ascii=False, indent=2)
+        stream.write(("" if index == 0 else ",\n") + textwrap.indent(text, "  "))
+    stream.write("\n]\n")
