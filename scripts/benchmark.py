@@ -59,9 +59,10 @@ check_workbook(sys.argv[1], settings=Settings(as_of=dt.date(2022, 3, 17)))
     "export": """
 import datetime as dt
 from planbook.derive import Settings
-from planbook.export import render_export
+from planbook.export import write_export
 from planbook.read import read_workbook
-render_export(read_workbook(sys.argv[1]), "csv", Settings(as_of=dt.date(2022, 3, 17)))
+with open(sys.argv[2] + ".csv", "w", encoding="utf-8", newline="") as stream:  # as the CLI
+    write_export(read_workbook(sys.argv[1]), "csv", stream, Settings(as_of=dt.date(2022, 3, 17)))
 """,
     "format": """
 import datetime as dt
