@@ -29,7 +29,7 @@ from planbook.cli import cli
 from planbook.diff import CSV_COLUMNS, KINDS, PlanChange, diff_plans
 from planbook.render import render_changes_csv, render_changes_json, render_changes_text
 from planbook.schemas import Vocabularies, load_vocabularies
-from workbooks import CellInput, write_workbook
+from workbooks import PLAN_HEADER, CellInput, write_workbook
 
 Change = tuple[str, str, str, str, str, str, str, int | None, str]
 
@@ -227,18 +227,7 @@ def test_a_sheet_renamed_is_matched_by_its_service(sample_path: Path, tmp_path: 
 
 # --------------------------------------------------------------------------- a small plan
 
-HEADER = [
-    "Ref",
-    "Description",
-    "Milestones",
-    "Due Dates",
-    "Lead",
-    "Links to Service Outcomes",
-    "Councils Impacted",
-    "Delivery Status (Not started, Started, Paused, Complete)",
-    "RAG Status R = late A = Risk of delay G = on track",
-    "Progress",
-]
+HEADER = PLAN_HEADER
 W = "Widgets"
 
 
