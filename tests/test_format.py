@@ -1134,6 +1134,17 @@ def test_a_changelog_path_equal_to_the_input_is_refused(sample_path: Path, tmp_p
     assert source.read_bytes() == before
 
 
+def test_a_changelog_path_equal_to_the_output_is_refused_and_nothing_is_written(
+    sample_path: Path, tmp_path: Path
+) -> None:
+    """The CSV would otherwise replace the workbook just written."""
+    output = tmp_path / "sub" / ".." / "out.xlsx"
+    (tmp_path / "sub").mkdir()
+    with pytest.raises(PlanbookError):
+        fmt(sample_path, output, changelog=tmp_path / "out.xlsx")
+    assert not (tmp_path / "out.xlsx").exists()
+
+
 def test_in_place_writes_a_backup_equal_to_the_original_first(
     sample_path: Path, tmp_path: Path
 ) -> None:

@@ -365,7 +365,9 @@ def export(
 
 
 def _refuse_to_overwrite_input(output: Path, workbook: Path) -> None:
-    if output.exists() and workbook.exists() and output.resolve() == workbook.resolve():
+    from planbook.read import same_file
+
+    if same_file(output, workbook):
         raise PlanbookError(f"{output}: is the input workbook; choose another output file")
 
 

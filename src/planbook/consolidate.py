@@ -31,7 +31,7 @@ from planbook.model import (
     Plan,
     PlanSheet,
 )
-from planbook.read import read_workbook
+from planbook.read import read_workbook, same_file
 from planbook.schemas import load_vocabularies
 from planbook.write import build_output, write_output
 from planbook.write.board_sheets import (
@@ -80,7 +80,7 @@ def consolidate(
     sources = [Path(path) for path in inputs]
     if previous is not None and Path(previous) in sources:
         raise PlanbookError(f"{previous}: is both an input and --previous")
-    if previous is not None and target.exists() and Path(previous).resolve() == target.resolve():
+    if previous is not None and same_file(previous, target):
         raise PlanbookError(f"{target}: is last month's workbook (--previous); write elsewhere")
     live = settings is None if live_as_of is None else live_as_of
     settings = settings or Settings(as_of=dt.date.today())
@@ -131,7 +131,7 @@ def _service_sheets(
     seen: dict[str, Path] = {}
     notices: list[str] = []
     for source in sources:
-        if target.exists() and source.exists() and source.resolve() == target.resolve():
+        if same_file(source, target):
             raise PlanbookError(f"{target}: is one of the inputs; choose another output file")
         plan = read_workbook(source)
         if on_read is not None:

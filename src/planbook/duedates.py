@@ -85,10 +85,6 @@ class DueDate:
     note: str
     text: str
 
-    @property
-    def has_date(self) -> bool:
-        return self.date is not None
-
 
 @dataclass(frozen=True)
 class _When:

@@ -199,9 +199,6 @@ class Table:
         ordered = sorted(self.header.items(), key=lambda entry: entry[1].column)
         return {name: column_letter(cell.column) for name, cell in ordered}
 
-    def has_field(self, name: str) -> bool:
-        return name in self.header
-
     @property
     def milestone_count(self) -> int:
         return sum(len(item.milestones) for item in self.items)

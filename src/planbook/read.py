@@ -71,6 +71,15 @@ def _read_workbook(path: Path) -> Plan:
     return Plan(path=path, sheets=tuple(sheets), has_macros=archive.has_macros)
 
 
+def same_file(first: Path | str, second: Path | str) -> bool:
+    """Whether two paths name one file, through links and ``..`` alike; for a file not
+    written yet, whether they resolve to one path."""
+    try:
+        return Path(first).samefile(second)
+    except OSError:
+        return Path(first).resolve() == Path(second).resolve()
+
+
 def _check_readable(path: Path) -> None:
     try:
         mode = path.stat().st_mode  # follows a symlink to what it points at

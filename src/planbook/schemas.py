@@ -206,16 +206,6 @@ def load_vocabularies(directory: Path | str | None = None) -> Vocabularies:
     return Vocabularies(status=status, rag=rag, councils=councils, directory=folder)
 
 
-def load_status_and_rag(path: Path) -> tuple[StatusVocabulary, RagVocabulary]:
-    """Read one vocabularies file (for tools that keep it elsewhere)."""
-    return _load_vocabularies_file(path)
-
-
-def load_council_registry(path: Path) -> CouncilRegistry:
-    """Read one councils file (for tools that keep it elsewhere)."""
-    return _load_councils_file(path)
-
-
 def _load_vocabularies_file(path: Path) -> tuple[StatusVocabulary, RagVocabulary]:
     data = _Checker(path, _read_yaml(path))
     data.only_keys(data.root, "the file", {"delivery_status", "rag"})

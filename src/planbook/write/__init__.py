@@ -20,7 +20,7 @@ from planbook.derive import Derivation, Settings, derive_plan
 from planbook.errors import PlanbookError
 from planbook.findings import Report
 from planbook.model import Plan
-from planbook.read import read_workbook
+from planbook.read import read_workbook, same_file
 from planbook.schemas import Vocabularies, load_vocabularies
 from planbook.write.prepare import CHANGE_COLUMNS, Change, attach_derived, prepare
 from planbook.write.xlsx import ExtraSheet, write_xlsx
@@ -65,7 +65,7 @@ def format_workbook(
     """
     source = Path(source)
     target = _target(source, output, in_place)
-    if changelog is not None and changelog.resolve() in (source.resolve(), target.resolve()):
+    if changelog is not None and (same_file(changelog, source) or same_file(changelog, target)):
         raise PlanbookError(f"{changelog}: is a workbook planbook reads or writes; choose another")
     live = settings is None if live_as_of is None else live_as_of
     settings = settings or Settings(as_of=dt.date.today())
@@ -154,7 +154,7 @@ def _target(source: Path, output: Path | str | None, in_place: bool) -> Path:
     target = Path(output)
     if target.suffix.lower() != ".xlsx":
         raise PlanbookError(f"{target}: planbook writes .xlsx workbooks; name the output .xlsx")
-    if target.exists() and source.exists() and target.resolve() == source.resolve():
+    if same_file(target, source):
         raise PlanbookError(
             f"{target}: is the input; use --in-place to replace it (a backup is kept)"
         )
