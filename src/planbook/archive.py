@@ -45,7 +45,6 @@ _STYLE = re.compile(rb'\bs="([0-9]+)"')
 _BLANK_STYLED = re.compile(rb'<c\b[^>]*\bs="[0-9]+"[^>]*/>')
 _FORMULA_TEXT = re.compile(rb"<f\b[^>]*>(.*?)</f>", re.DOTALL)
 _ROW_NUMBER = re.compile(rb'<row\b[^>]*?\br="([0-9]{1,20})"')
-_COLUMN_LETTERS = re.compile(rb'<c\b[^>]*?\br="([A-Z]{1,10})[0-9]')
 _ERROR_CELL = re.compile(rb'(<c\b[^>]*\bt="e"[^>]*>).*?<v>([^<]*)</v>', re.DOTALL)
 
 
@@ -285,15 +284,15 @@ def _extent(block: bytes, scan: SheetScan) -> None:
     """The last row and column named, so no reader is asked to lay out a grid so large
     it cannot be held (calamine allocates rows x columns, and a failed allocation in
     Rust ends the process)."""
-    rows = _ROW_NUMBER.findall(block)
+    references = _CELL_REF.findall(block)  # (letters, digits) of every cell, one pass
+    rows = [int(row) for row in _ROW_NUMBER.findall(block)]
+    rows.extend(int(digits) for _, digits in references)
     if rows:
-        scan.last_row = max(scan.last_row, max(int(row) for row in rows))
-    letters = set(_COLUMN_LETTERS.findall(block))
+        scan.last_row = max(scan.last_row, max(rows))
+    letters = {letters for letters, _ in references}
     if letters:
         widest = max(letters, key=lambda text: (len(text), text))
         scan.last_column = max(scan.last_column, _column_number(widest))
-    for reference in _CELL_REF.findall(block):
-        scan.last_row = max(scan.last_row, int(reference[1]))
 
 
 def _column_number(letters: bytes) -> int:

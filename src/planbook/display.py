@@ -14,14 +14,17 @@ def shorten(text: str, limit: int = 60) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
+def escape_controls(text: str) -> str:
+    """Control and bidi-override characters as ``\\x1b``; line breaks and tabs kept."""
+    return _UNSAFE.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
+
+
 def safe(text: str) -> str:
     """One line, control and bidi-override characters escaped (never sent raw to a terminal)."""
     flat = " ".join(text.replace("\t", " ").splitlines()) if "\n" in text or "\r" in text else text
-    return _UNSAFE.sub(lambda match: f"\\x{ord(match.group()):02x}", flat)
+    return escape_controls(flat)
 
 
 def safe_lines(text: str) -> str:
     """Like ``safe`` for each line of a multi-line text (tabs kept)."""
-    return "\n".join(
-        _UNSAFE.sub(lambda match: f"\\x{ord(match.group()):02x}", line) for line in text.split("\n")
-    )
+    return "\n".join(escape_controls(line) for line in text.split("\n"))

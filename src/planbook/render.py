@@ -12,7 +12,7 @@ from itertools import groupby
 from typing import TYPE_CHECKING, Any
 from xml.etree import ElementTree
 
-from planbook.display import _UNSAFE, safe, shorten
+from planbook.display import escape_controls, safe, shorten
 from planbook.findings import Finding, Report, Severity
 
 if TYPE_CHECKING:
@@ -130,13 +130,16 @@ def render_junit(report: Report, *, strict: bool = False) -> str:
         case = ElementTree.SubElement(
             suite,
             "testcase",
-            classname=f"planbook.{_xml_text(finding.sheet)}",
-            name=_xml_text(f"{finding.location} {finding.code} {finding.name}"),
+            classname=f"planbook.{escape_controls(finding.sheet)}",
+            name=escape_controls(f"{finding.location} {finding.code} {finding.name}"),
         )
-        detail = _xml_text(f"{finding.message}. Fix: {finding.suggestion}")
+        detail = escape_controls(f"{finding.message}. Fix: {finding.suggestion}")
         if _fails(finding, strict):
             failure = ElementTree.SubElement(
-                case, "failure", type=finding.severity.value, message=_xml_text(finding.message)
+                case,
+                "failure",
+                type=finding.severity.value,
+                message=escape_controls(finding.message),
             )
             failure.text = detail
         else:
@@ -149,11 +152,6 @@ def render_junit(report: Report, *, strict: bool = False) -> str:
 
 def _fails(finding: Finding, strict: bool) -> bool:
     return finding.severity is Severity.ERROR or (strict and finding.severity is Severity.WARNING)
-
-
-def _xml_text(text: str) -> str:
-    """XML 1.0 cannot hold most control characters at all: escape them as text."""
-    return _UNSAFE.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
 
 
 def render_github(report: Report) -> str:

@@ -61,7 +61,7 @@ def describe_failure(
     shown: str,
 ) -> Finding:
     """The finding for one pandera failure case of planbook's registered checks."""
-    vocabularies = pandera_checks._ACTIVE.get()
+    vocabularies = pandera_checks.active_vocabularies()
     column = FIELD_NAMES.get(field, field)
     if check == "not_from":
         looks = pandera_checks.foreign_field(value, list(statistics["fields"])) or "progress"

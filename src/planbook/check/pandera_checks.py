@@ -25,6 +25,11 @@ _ACTIVE: ContextVar[Vocabularies] = ContextVar("planbook_vocabularies")
 PROGRESS_MIN_WORDS = 4
 
 
+def active_vocabularies() -> Vocabularies:
+    """The vocabularies of the run in progress (see ``using``)."""
+    return _ACTIVE.get()
+
+
 @contextlib.contextmanager
 def using(vocabularies: Vocabularies) -> Iterator[None]:
     """Run the checks inside with these vocabularies."""
