@@ -11,7 +11,11 @@ is compared.
 from __future__ import annotations
 
 import datetime as dt
+import os
+import pty
 import re
+import subprocess
+import sys
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -487,3 +491,30 @@ def test_the_command_exits_2_with_one_line_for_a_service_given_twice(tmp_path: P
         "give each service once\n"
     )
     assert not output.exists()
+
+
+def test_the_progress_bar_shows_on_a_terminal(tmp_path: Path) -> None:
+    """With stderr a terminal (a pseudo-terminal here), the reading shows as a bar."""
+    leader, follower = pty.openpty()
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "planbook", "consolidate", *map(str, INPUTS),
+             "-o", str(tmp_path / "board.xlsx"), "--as-of", "2022-03-17"],
+            stdout=subprocess.PIPE, stderr=follower, stdin=subprocess.DEVNULL,
+            timeout=120, check=False,
+        )  # fmt: skip
+        os.close(follower)
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:  # the terminal closed: all is read
+                break
+            if not chunk:
+                break
+            shown += chunk
+    finally:
+        os.close(leader)
+    assert result.returncode == 0
+    assert b"Reading service workbooks" in shown
+    assert b"Wrote" in result.stdout

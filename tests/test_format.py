@@ -779,23 +779,28 @@ def test_rows_under_a_repeated_header_with_moved_columns_keep_planbook_columns_b
 # --------------------------------------------------------------------------- the written XML
 
 
-def test_derived_rag_cells_hold_a_formula_and_planbooks_value(
-    formatted: tuple[Path, FormatResult],
-) -> None:
-    _, result = formatted
+def planbook_column_cells(result: FormatResult, field: str) -> Iterator[tuple[Any, Any, XmlCell]]:
+    """(item, milestone, written XML cell) under planbook's column ``field``, for every
+    milestone of every table that has it, derived from the output as read back."""
     plan = planbook.read_workbook(result.output)
     derivation = derive_plan(plan, SETTINGS, VOCABULARIES)
     cells = {sheet.name: Xlsx(result.output).cells(sheet.name) for sheet in plan.plan_sheets}
-    checked = 0
     for item in derivation.items:
-        if "rag_derived" not in item.table.header:
+        if field not in item.table.header:
             continue
-        column = item.table.header["rag_derived"].column
+        column = letter(item.table.header[field].column)
         for milestone in item.milestones:
-            cell = cells[item.sheet.name][f"{letter(column)}{milestone.row.row}"]
-            assert cell.formula is not None and "PlanbookAsOf" in cell.formula
-            assert cell.value == (milestone.derived or ""), milestone.row.row
-            checked += 1
+            yield item, milestone, cells[item.sheet.name][f"{column}{milestone.row.row}"]
+
+
+def test_derived_rag_cells_hold_a_formula_and_planbooks_value(
+    formatted: tuple[Path, FormatResult],
+) -> None:
+    checked = 0
+    for _, milestone, cell in planbook_column_cells(formatted[1], "rag_derived"):
+        assert cell.formula is not None and "PlanbookAsOf" in cell.formula
+        assert cell.value == (milestone.derived or ""), milestone.row.row
+        checked += 1
     assert checked
 
 
@@ -810,29 +815,19 @@ def test_derived_rag_formula_reads_the_rows_status_and_parsed_date(sample_xlsx: 
 def test_parsed_due_date_cells_hold_a_formula_and_the_date_serial(
     formatted: tuple[Path, FormatResult],
 ) -> None:
-    _, result = formatted
-    plan = planbook.read_workbook(result.output)
-    derivation = derive_plan(plan, SETTINGS, VOCABULARIES)
-    cells = {sheet.name: Xlsx(result.output).cells(sheet.name) for sheet in plan.plan_sheets}
     dated = 0
-    for item in derivation.items:
-        if "due_parsed" not in item.table.header:
-            continue
-        column = item.table.header["due_parsed"].column
-        due_column = letter(item.table.header["due"].column)
-        for milestone in item.milestones:
-            row = milestone.row.row
-            cell = cells[item.sheet.name][f"{letter(column)}{row}"]
-            day = milestone.due.date if milestone.due.kind != "invalid" else None
-            assert cell.formula is not None
-            written = milestone.row.get("due")
-            if written is not None and isinstance(written.value, dt.date):
-                live = f"IF(ISNUMBER({due_column}{row}),INT({due_column}{row}),"
-                assert cell.formula.startswith(live), row
-            else:  # text (or a plain number): planbook's reading, fixed
-                assert not cell.formula.startswith("IF("), row
-            assert cell.value == (str(excel_serial(day)) if day else ""), row
-            dated += day is not None
+    for item, milestone, cell in planbook_column_cells(formatted[1], "due_parsed"):
+        row, due_column = milestone.row.row, letter(item.table.header["due"].column)
+        day = milestone.due.date if milestone.due.kind != "invalid" else None
+        assert cell.formula is not None
+        written = milestone.row.get("due")
+        if written is not None and isinstance(written.value, dt.date):
+            live = f"IF(ISNUMBER({due_column}{row}),INT({due_column}{row}),"
+            assert cell.formula.startswith(live), row
+        else:  # text (or a plain number): planbook's reading, fixed
+            assert not cell.formula.startswith("IF("), row
+        assert cell.value == (str(excel_serial(day)) if day else ""), row
+        dated += day is not None
     assert dated
 
 
