@@ -18,7 +18,7 @@ from planbook.derive import Derivation, Settings, derive_plan
 from planbook.findings import Finding, Report
 from planbook.model import Plan
 from planbook.read import bulk_objects, read_workbook
-from planbook.schemas import load_vocabularies
+from planbook.schemas import Vocabularies, load_vocabularies
 
 #: Findings about what a value is, which a finding about the cell itself explains: a
 #: shifted value, an Excel error, a formula never calculated.
@@ -32,6 +32,7 @@ def check_plan(
     schemas_dir: Path | None = None,
     settings: Settings | None = None,
     derivation: Derivation | None = None,
+    vocabularies: Vocabularies | None = None,
 ) -> Report:
     """Check a plan read with ``read_workbook`` against the schemas in ``schemas_dir``,
     deriving RAGs as ``settings`` say (default: as of today, a 30-day amber window), or
@@ -39,7 +40,7 @@ def check_plan(
     from planbook.check.tables import load_table_schemas, table_findings
 
     settings = settings or Settings(as_of=dt.date.today())
-    vocabularies = load_vocabularies(schemas_dir)
+    vocabularies = vocabularies or load_vocabularies(schemas_dir)
     assert vocabularies.directory is not None
     table_schemas = load_table_schemas(vocabularies.directory)
     with bulk_objects():

@@ -101,7 +101,13 @@ def build_output(
     prepared, changes = prepare(plan, vocabularies, settings.as_of)
     derivation = derive_plan(prepared, settings, vocabularies)
     prepared = attach_derived(prepared, derivation)
-    report = check_plan(prepared, schemas_dir=schemas_dir, settings=settings, derivation=derivation)
+    report = check_plan(
+        prepared,
+        schemas_dir=schemas_dir,
+        settings=settings,
+        derivation=derivation,
+        vocabularies=vocabularies,
+    )
     return Output(prepared, tuple(changes), derivation, report)
 
 
