@@ -9,6 +9,10 @@ Per milestone (RULES.md "Derived RAG"), with an amber window of N days:
 5. a known due date beyond it -> ``G``;
 6. no date -> None (not derivable).
 
+A vocabulary that names no complete (or no paused) status has no rule 1 (or 3). The rules
+are one table, ``MILESTONE_RULES``: ``derive_rag`` evaluates it, and
+``planbook.columns.derived_rag_formula`` compiles it to the Derived RAG Excel formula.
+
 An item's derived RAG is the worst of its milestones' (R, then A, then G, then B);
 milestones with none do not count, and an item with none has none. This module is the
 one implementation that ``check``, ``export`` and the writer use.
@@ -19,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Literal
 
 from planbook.duedates import DueDate, parse_due, plan_year_from_text
 from planbook.model import Item, Plan, PlanSheet, Table, TableRow
@@ -40,19 +45,90 @@ class Settings:
     plan_year: int | None = None
 
 
+#: What a rule asks of a milestone. ``complete`` and ``paused``: its status is the
+#: vocabulary's complete (paused) value; ``late``: it has a due date before the as-of date;
+#: ``undated``: it has no due date; ``due_soon``: its due date is at most the amber window
+#: after the as-of date; ``otherwise``: always.
+RuleTest = Literal["complete", "paused", "late", "undated", "due_soon", "otherwise"]
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One step of a milestone's derivation: the first rule whose test holds gives the RAG
+    (None: not derivable)."""
+
+    test: RuleTest
+    rag: str | None
+
+    def status(self, vocabulary: StatusVocabulary) -> str | None:
+        """The status a status rule asks for (None when the vocabulary names none); None
+        for a rule on the due date."""
+        if self.test == "complete":
+            return vocabulary.complete
+        if self.test == "paused":
+            return vocabulary.paused
+        return None
+
+    @property
+    def on_status(self) -> bool:
+        return self.test in ("complete", "paused")
+
+
+#: The milestone rules, in order (RULES.md "Derived RAG"). ``derive_rag`` evaluates them;
+#: ``planbook.columns.derived_rag_formula`` compiles them to Excel: the one definition.
+MILESTONE_RULES: tuple[Rule, ...] = (
+    Rule("complete", "B"),
+    Rule("late", "R"),
+    Rule("paused", "A"),
+    Rule("undated", None),
+    Rule("due_soon", "A"),
+    Rule("otherwise", "G"),
+)
+
+
+def rules_for(vocabulary: StatusVocabulary) -> tuple[Rule, ...]:
+    """The rules that apply with ``vocabulary``: a status rule whose status it does not name
+    is absent (else an empty status would be taken for it)."""
+    return tuple(rule for rule in MILESTONE_RULES if not rule.on_status or rule.status(vocabulary))
+
+
+def _holds(
+    test: RuleTest, wanted: str | None, due: dt.date | None, status: str | None, settings: Settings
+) -> bool:
+    """A rule's test in Python (``wanted``: the status a status rule asks for)."""
+    if test == "complete" or test == "paused":
+        return status is not None and status == wanted
+    if test == "late":
+        return due is not None and due < settings.as_of
+    if test == "undated":
+        return due is None
+    if test == "due_soon":
+        return due is not None and (due - settings.as_of).days <= settings.amber_days
+    if test == "otherwise":
+        return True
+    raise ValueError(f"no such rule test: {test!r}")
+
+
+#: The last vocabulary's rules with their statuses: derive_rag runs once per milestone,
+#: and hashing the vocabulary for a cache each time would cost more than the rules.
+_last: list[tuple[StatusVocabulary, tuple[tuple[RuleTest, str | None, str | None], ...]]] = []
+
+
 def derive_rag(
     due: dt.date | None, status: str | None, settings: Settings, vocabulary: StatusVocabulary
 ) -> str | None:
     """The derived RAG of one milestone: its canonical status and its resolved due date."""
-    if status is not None and status == vocabulary.complete:
-        return "B"
-    if due is not None and due < settings.as_of:
-        return "R"
-    if status is not None and status == vocabulary.paused:
-        return "A"
-    if due is None:
-        return None
-    return "A" if (due - settings.as_of).days <= settings.amber_days else "G"
+    last = _last[0] if _last else None  # read once: another thread may replace it
+    if last is None or last[0] is not vocabulary:
+        last = (
+            vocabulary,
+            tuple((r.test, r.status(vocabulary), r.rag) for r in rules_for(vocabulary)),
+        )
+        _last[:] = [last]
+    for test, wanted, rag in last[1]:
+        if _holds(test, wanted, due, status, settings):
+            return rag
+    return None
 
 
 def worst(rags: Iterator[str | None] | list[str | None]) -> str | None:
@@ -79,6 +155,11 @@ class MilestoneRag:
     derived: str | None
     #: Why: "due 31/12/2019 passed, status Started".
     reason: str
+
+    @property
+    def due_date(self) -> dt.date | None:
+        """The due date the RAG is derived from: None when there is none, or it is invalid."""
+        return resolved_due(self.due)
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,9 +250,13 @@ def _milestone(
     declared = None
     if rag_cell is not None:
         declared = normalise_rag(rag_cell.text, rag_cell.fill, vocabularies.rag).canonical
-    resolved = due.date if due.kind != "invalid" else None
-    derived = derive_rag(resolved, status, settings, vocabularies.status)
+    derived = derive_rag(resolved_due(due), status, settings, vocabularies.status)
     return MilestoneRag(row, due, status, declared, derived, _reason(due, status, settings))
+
+
+def resolved_due(due: DueDate) -> dt.date | None:
+    """The day a due date gives (None: no date, or a due cell that is not a date)."""
+    return due.date if due.kind != "invalid" else None
 
 
 def format_day(day: dt.date) -> str:
@@ -180,12 +265,13 @@ def format_day(day: dt.date) -> str:
 
 
 def _reason(due: DueDate, status: str | None, settings: Settings) -> str:
-    if due.date is None or due.kind == "invalid":
+    day = resolved_due(due)
+    if day is None:
         when = "no due date"
-    elif due.date < settings.as_of:
-        when = f"due {format_day(due.date)} passed"
+    elif day < settings.as_of:
+        when = f"due {format_day(day)} passed"
     else:
-        days = (due.date - settings.as_of).days
+        days = (day - settings.as_of).days
         soon = "today" if days == 0 else f"in {days} day{'s' if days != 1 else ''}"
-        when = f"due {format_day(due.date)}, {soon}"
+        when = f"due {format_day(day)}, {soon}"
     return f"{when}, status {status or 'not given'}"
