@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar, Literal, NamedTuple
 
+from planbook.columns import PLANBOOK_COLUMNS
+
 CellValue = str | int | float | bool | dt.date | dt.datetime | dt.time | None
 
 #: The fields of a plan table, in the order RULES.md lists them.
@@ -30,9 +32,10 @@ FIELDS: tuple[str, ...] = (
     "progress",
 )
 
-#: Columns ``planbook format`` writes beside RAG. They are recognised on reading, so a
-#: formatted workbook formats again to the same file, and they are never the lead's data.
-GENERATED_HEADERS: dict[str, str] = {"rag_derived": "Derived RAG", "due_parsed": "Parsed Due Date"}
+#: Columns ``planbook format`` writes beside RAG (``planbook.columns`` owns them), field ->
+#: header, left to right. They are recognised on reading, so a formatted workbook formats
+#: again to the same file, and they are never the lead's data.
+GENERATED_HEADERS: dict[str, str] = {column.name: column.header for column in PLANBOOK_COLUMNS}
 
 #: Sheets ``planbook format`` writes. Findings and Legend are made anew on every run (their
 #: first cell says so); the Change Log is the lead's history and is carried forward.
