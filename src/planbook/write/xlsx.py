@@ -14,7 +14,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from planbook.derive import Derivation, Settings, format_day
+from planbook.columns import (
+    AMBER_NAME,
+    AS_OF_NAME,
+    DATE_FORMAT,
+    PLANBOOK_COLUMNS,
+    cached_values,
+    derived_rag_formula,
+    derived_values,
+    excel_serial,
+    excel_text,
+    parsed_due_formula,
+)
+from planbook.derive import Derivation, MilestoneRag, Settings, format_day
 from planbook.findings import Report
 from planbook.layout import Segment, table_segments
 from planbook.model import (
@@ -35,7 +47,10 @@ from planbook.model import (
 )
 from planbook.schemas import Vocabularies
 
-AS_OF_NAME, AMBER_NAME = "PlanbookAsOf", "PlanbookAmberDays"
+# AS_OF_NAME, AMBER_NAME, DATE_FORMAT and excel_serial are planbook.columns'; board_sheets
+# and the tests import them from here too. _excel_text: the quoting helper's old name.
+_excel_text = excel_text
+
 RAG_COLOURS: dict[str, tuple[str, str]] = {  # letter -> (fill, font)
     "R": ("#FF0000", "#FFFFFF"),
     "A": ("#FFC000", "#000000"),
@@ -48,17 +63,11 @@ RAG_MEANINGS = {
     "G": "on track",
     "B": "complete",
 }
-DATE_FORMAT = "dd/mm/yyyy"
 _BASE = {"text_wrap": True, "valign": "top", "font_name": "Calibri", "font_size": 11}
 BORDER = {"border": 1, "border_color": "#BFBFBF"}
 HEADER = {"bold": True, "bg_color": "#D9D9D9", **BORDER}
-_EXCEL_EPOCH = dt.date(1899, 12, 30)
 _NONE: dict[str, Any] = {}  # the role of a cell with none: one object, one cached format
 _MAX_URLS = 65_000  # Excel's limit is 65,530 hyperlinks a sheet
-
-
-def excel_serial(day: dt.date) -> int:
-    return (day - _EXCEL_EPOCH).days
 
 
 class Formats:
@@ -234,7 +243,7 @@ def write_xlsx(
         worksheet = _plain_formulas(workbook.add_worksheet(sheet.name))
         writer = _SheetWriter(worksheet, formats)
         if isinstance(sheet, PlanSheet):
-            _write_plan_sheet(writer, sheet, vocabularies)
+            _write_plan_sheet(writer, sheet, vocabularies, derivation)
         elif isinstance(sheet, CoverSheet):
             _write_cover(writer, sheet)
         else:
@@ -298,7 +307,9 @@ def _set_state(worksheet: Any, sheet: Sheet) -> None:
         worksheet.very_hidden()
 
 
-def _write_plan_sheet(writer: _SheetWriter, sheet: PlanSheet, vocabularies: Vocabularies) -> None:
+def _write_plan_sheet(
+    writer: _SheetWriter, sheet: PlanSheet, vocabularies: Vocabularies, derivation: Derivation
+) -> None:
     for entry in sheet.header:
         writer.role([entry.label], bold=True, text_wrap=False, fit=True)
         if entry.value is not None:
@@ -317,18 +328,19 @@ def _write_plan_sheet(writer: _SheetWriter, sheet: PlanSheet, vocabularies: Voca
                 writer.role(row.all_cells(), **BORDER)
             if item.ref is not None:
                 writer.role([item.ref], bold=True, **BORDER)
+    ours = {column.name for column in PLANBOOK_COLUMNS}
     generated = {
         (cell.row, cell.column)
         for table in sheet.tables
         for item in table.items
         for row in item.rows
         for name, cell in row.cells.items()
-        if name in ("rag_derived", "due_parsed")
+        if name in ours
     }
     writer.add_cells(cell for cell in sheet.cells() if (cell.row, cell.column) not in generated)
     for table in sheet.tables:
         if "rag_derived" in table.header:
-            _write_derived_columns(writer, sheet, table, vocabularies)
+            _write_derived_columns(writer, sheet, table, vocabularies, derivation)
             _colour_table(writer, table, vocabularies)
         _add_dropdowns(writer, table, vocabularies)
     caps = {}
@@ -340,7 +352,11 @@ def _write_plan_sheet(writer: _SheetWriter, sheet: PlanSheet, vocabularies: Voca
 
 
 def _write_derived_columns(
-    writer: _SheetWriter, sheet: PlanSheet, table: Table, vocabularies: Vocabularies
+    writer: _SheetWriter,
+    sheet: PlanSheet,
+    table: Table,
+    vocabularies: Vocabularies,
+    derivation: Derivation,
 ) -> None:
     """Parsed Due Date and Derived RAG: formulas, live in Excel, with planbook's values
     cached; each row reads the columns of its own segment of the table."""
@@ -348,7 +364,8 @@ def _write_derived_columns(
     for item in table.items:
         for row in item.milestones:
             segment = next(s for s in reversed(segments) if s.header_row <= row.row)
-            _write_derived_row(writer, row, segment.columns, vocabularies)
+            milestone = derivation.milestone(sheet.name, row.row)
+            _write_derived_row(writer, row, segment.columns, vocabularies, milestone)
     for segment in segments:
         for name, width in (("rag_derived", 11), ("due_parsed", 13)):
             if name in segment.columns:
@@ -357,52 +374,37 @@ def _write_derived_columns(
 
 
 def _write_derived_row(
-    writer: _SheetWriter, row: TableRow, columns: dict[str, int], vocabularies: Vocabularies
+    writer: _SheetWriter,
+    row: TableRow,
+    columns: dict[str, int],
+    vocabularies: Vocabularies,
+    milestone: MilestoneRag | None,
 ) -> None:
+    """The row's two formulas (planbook.columns), cached with the derivation's values."""
     formats, r = writer.formats, row.row
     parsed_column, derived_column = columns["due_parsed"], columns["rag_derived"]
-    parsed_cell = f"{column_letter(parsed_column)}{r}"
-    status_cell = f"{column_letter(columns['status'])}{r}" if "status" in columns else '""'
-    parsed = row.get("due_parsed")
-    planbook_date = parsed.value if parsed is not None else None
-    constant = (
-        f"DATE({planbook_date.year},{planbook_date.month},{planbook_date.day})"
-        if isinstance(planbook_date, dt.date)
-        else '""'
-    )
+    parsed_ref = f"{column_letter(parsed_column)}{r}"
+    status_ref = f"{column_letter(columns['status'])}{r}" if "status" in columns else None
     due_written = row.get("due")
     # Live only where the lead wrote a real date: a plain number is no date to planbook,
-    # so Excel must not take it for one either. INT: a time of day is no other day.
-    if "due" in columns and due_written is not None and isinstance(due_written.value, dt.date):
-        due_cell = f"{column_letter(columns['due'])}{r}"
-        parsed_formula = f"=IF(ISNUMBER({due_cell}),INT({due_cell}),{constant})"
-    else:
-        parsed_formula = f"={constant}"
-    cached_date = excel_serial(planbook_date) if isinstance(planbook_date, dt.date) else ""
+    # so Excel must not take it for one either.
+    live = "due" in columns and due_written is not None and isinstance(due_written.value, dt.date)
+    due_ref = f"{column_letter(columns['due'])}{r}" if live else None
+    cached_rag, cached_date = cached_values(milestone)
     writer.add_formula(
-        r, parsed_column, parsed_formula, formats(num_format=DATE_FORMAT, **BORDER), cached_date
+        r,
+        parsed_column,
+        "=" + parsed_due_formula(due_ref, derived_values(milestone)[1]),
+        formats(num_format=DATE_FORMAT, **BORDER),
+        cached_date,
     )
-    complete = _excel_text(vocabularies.status.complete or "")
-    paused = _excel_text(vocabularies.status.paused or "")
-    formula = (
-        f'=IF({status_cell}={complete},"B",'
-        f'IF(AND(ISNUMBER({parsed_cell}),{parsed_cell}<{AS_OF_NAME}),"R",'
-        f'IF({status_cell}={paused},"A",'
-        f'IF(NOT(ISNUMBER({parsed_cell})),"",'
-        f'IF({parsed_cell}-{AS_OF_NAME}<={AMBER_NAME},"A","G")))))'
-    )
-    derived = row.get("rag_derived")
     writer.add_formula(
         r,
         derived_column,
-        formula,
+        "=" + derived_rag_formula(status_ref, parsed_ref, vocabularies.status),
         formats(bold=True, align="center", **BORDER),
-        derived.value if derived is not None else "",
+        cached_rag,
     )
-
-
-def _excel_text(text: str) -> str:
-    return '"' + text.replace('"', '""') + '"'
 
 
 def _colour_table(writer: _SheetWriter, table: Table, vocabularies: Vocabularies) -> None:
@@ -432,11 +434,13 @@ def _colour_segment(writer: _SheetWriter, segment: Segment, vocabularies: Vocabu
                     "format": formats(bg_color=fill, font_color=font, bold=True, **BORDER),
                 },
             )
-    complete = _excel_text(vocabularies.status.complete or "")
+    # No complete status configured: nothing is complete (an empty status is not).
+    complete = vocabularies.status.complete
+    complete_text = excel_text(complete) if complete else None
     status_ref = f"${column_letter(columns['status'])}{first + 1}" if "status" in columns else None
     if "due" in columns and "due_parsed" in columns:
         parsed = f"${column_letter(columns['due_parsed'])}{first + 1}"
-        not_done = f",{status_ref}<>{complete}" if status_ref else ""
+        not_done = f",{status_ref}<>{complete_text}" if status_ref and complete_text else ""
         column = columns["due"] - 1
         worksheet.conditional_format(
             first,
@@ -449,7 +453,7 @@ def _colour_segment(writer: _SheetWriter, segment: Segment, vocabularies: Vocabu
                 "format": formats(bg_color="#FFE0E0", font_color="#C00000", bold=True, **BORDER),
             },
         )
-    if status_ref:
+    if status_ref and complete_text:
         worksheet.conditional_format(
             first,
             min(columns.values()) - 1,
@@ -457,7 +461,7 @@ def _colour_segment(writer: _SheetWriter, segment: Segment, vocabularies: Vocabu
             max(columns.values()) - 1,
             {
                 "type": "formula",
-                "criteria": f"={status_ref}={complete}",
+                "criteria": f"={status_ref}={complete_text}",
                 "format": formats(font_color="#808080", **BORDER),
             },
         )
