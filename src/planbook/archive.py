@@ -22,6 +22,7 @@ from pathlib import PurePosixPath
 from typing import Any
 from xml.etree import ElementTree
 
+from planbook.columns import AS_OF_NAME
 from planbook.errors import UnreadableWorkbookError
 
 #: Limits on what a workbook may declare. The largest real plan is a few MiB.
@@ -35,8 +36,8 @@ BOMB_RATIO = 200
 MAX_ROWS, MAX_COLUMNS = 1_048_576, 16_384
 
 _CHUNK = 4 * 1024 * 1024
-#: planbook's own Derived RAG formulas name this cell (see write/xlsx.py).
-PLANBOOK_NAME = "PlanbookAsOf"
+#: planbook's own Derived RAG formulas name this cell (planbook.columns).
+PLANBOOK_NAME = AS_OF_NAME
 _MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
