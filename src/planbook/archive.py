@@ -46,6 +46,9 @@ _STYLE = re.compile(rb'\bs="([0-9]+)"')
 _BLANK_STYLED = re.compile(rb'<c\b[^>]*\bs="[0-9]+"[^>]*/>')
 _FORMULA_TEXT = re.compile(rb"<f\b[^>]*>(.*?)</f>", re.DOTALL)
 _ROW_NUMBER = re.compile(rb'<row\b[^>]*?\br="([0-9]{1,20})"')
+_MERGE_END = re.compile(
+    rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="[A-Z]{1,10}[0-9]{1,20}:([A-Z]{1,10})[0-9]{1,20}"'
+)
 _ERROR_CELL = re.compile(rb'(<c\b[^>]*\bt="e"[^>]*>).*?<v>([^<]*)</v>', re.DOTALL)
 
 
@@ -291,6 +294,8 @@ def _extent(block: bytes, scan: SheetScan) -> None:
     if rows:
         scan.last_row = max(scan.last_row, max(rows))
     letters = {letters for letters, _ in references}
+    if b"mergeCell" in block:  # a merged range reaches as far as its last column
+        letters.update(_MERGE_END.findall(block))
     if letters:
         widest = max(letters, key=lambda text: (len(text), text))
         scan.last_column = max(scan.last_column, _column_number(widest))

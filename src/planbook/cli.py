@@ -35,7 +35,10 @@ def _derive_options(command: Callable[..., Any]) -> Callable[..., Any]:
             "--schemas",
             "schemas_dir",
             type=click.Path(path_type=Path, file_okay=False),
-            help="Use the vocabularies and table schemas in this folder (default: schemas/).",
+            help=(
+                "Use the vocabularies and table schemas in this folder "
+                "(default: those shipped with planbook)."
+            ),
         ),
         click.option(
             "--plan-year",
@@ -168,12 +171,18 @@ def _terminal_style() -> Callable[..., str]:
     type=click.Path(path_type=Path, dir_okay=False),
     help="Also write this run's changes as CSV here.",
 )
+@click.option(
+    "--allow-loss",
+    is_flag=True,
+    help="Write even when planbook cannot carry something of WORKBOOK (listed on stderr).",
+)
 @_derive_options
 def format_command(
     workbook: Path,
     output: Path | None,
     in_place: bool,
     changelog: Path | None,
+    allow_loss: bool,
     schemas_dir: Path | None,
     as_of: dt.datetime | None,
     amber_days: int,
@@ -192,6 +201,7 @@ def format_command(
         schemas_dir=_schemas(schemas_dir),
         in_place=in_place,
         changelog=changelog,
+        allow_loss=allow_loss,
     )
     for notice in result.notices:
         click.echo(f"planbook: note: {notice}", err=True)
@@ -219,7 +229,7 @@ def format_command(
     "--schemas",
     "schemas_dir",
     type=click.Path(path_type=Path, file_okay=False),
-    help="Use the vocabularies in this folder (default: schemas/).",
+    help="Use the vocabularies in this folder (default: those shipped with planbook).",
 )
 def diff(old: Path, new: Path, fmt: str, schemas_dir: Path | None) -> None:
     """What changed from OLD to NEW, item by item: the minutes of what the leads did.

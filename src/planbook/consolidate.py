@@ -94,7 +94,7 @@ def consolidate(
         combined,
         sheets=tuple(replace(sheet, index=i) for i, sheet in enumerate(combined.sheets)),
     )
-    output = build_output(combined, vocabularies, settings, schemas_dir)
+    output = build_output(combined, vocabularies, settings, schemas_dir, cut_long_text=True)
     summary = board_summary(output.derivation)
     changes = diff_plans(last_month, output.plan, vocabularies) if last_month is not None else []
     history = history_rows_from(last_month, settings.as_of) if last_month is not None else []

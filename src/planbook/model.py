@@ -275,6 +275,9 @@ class Sheet:
     #: Formula cells Excel never calculated, held (elsewhere in the model) as their
     #: formula text: listed here so they are reported. Not yielded twice by ``cells()``.
     uncalculated: tuple[Cell, ...] = ()
+    #: The last column any cell of the sheet's XML names, blank styled cells and merged
+    #: ranges included: planbook's own columns go past it, where no lead cell is.
+    last_column: int = 0
 
     kind: ClassVar[SheetKind] = "other"
 

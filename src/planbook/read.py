@@ -11,6 +11,7 @@ opened read-only and never written.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import gc
 import itertools
@@ -145,6 +146,7 @@ def _read_values(path: Path, archive: Archive, scans: dict[int, SheetScan]) -> l
             with _calamine_errors(path):  # calamine reads lazily, as the rows are taken
                 rows = list(_rows(path, values, scan))
             sheet = parse_sheet(name, index, part.state, rows)
+            sheet = dataclasses.replace(sheet, last_column=scan.last_column)
             if scan.uncalculated:
                 sheet = _with_uncalculated(sheet, scan)
             sheets.append(sheet)

@@ -1,9 +1,11 @@
 """``format``: write a plan back as a formatted workbook the leads can keep editing.
 
 read -> ``prepare`` (canonical values, planbook's columns, change log) -> derive ->
-check -> ``write_xlsx``. The output is written to a temporary file beside it and renamed
-into place, so a failure never leaves half a workbook; the input is never written unless
-``in_place`` is asked for, and then a backup is kept first.
+check -> ``write_patched``: the lead's own package, patched part by part (``patch``), so
+everything planbook does not own comes back as it was. ``consolidate`` makes a new
+workbook instead, with ``write_xlsx``. The output is written to a temporary file beside
+it and renamed into place, so a failure never leaves half a workbook; the input is never
+written unless ``in_place`` is asked for, and then a backup is kept first.
 """
 
 from __future__ import annotations
@@ -22,12 +24,14 @@ from planbook.findings import Report
 from planbook.model import Plan
 from planbook.read import read_workbook, same_file
 from planbook.schemas import Vocabularies, load_vocabularies
+from planbook.write.patch import LossError, PatchResult, write_patched
 from planbook.write.prepare import CHANGE_COLUMNS, Change, attach_derived, prepare
 from planbook.write.xlsx import ExtraSheet, write_xlsx
 
 __all__ = [
     "Change",
     "FormatResult",
+    "LossError",
     "Output",
     "build_output",
     "format_workbook",
@@ -45,6 +49,8 @@ class FormatResult:
     backup: Path | None = None
     #: Things the user should know: macros not carried over, and the like.
     notices: tuple[str, ...] = ()
+    #: What of the input could not be carried (only with ``allow_loss``).
+    losses: tuple[str, ...] = ()
 
 
 def format_workbook(
@@ -56,12 +62,14 @@ def format_workbook(
     in_place: bool = False,
     changelog: Path | None = None,
     live_as_of: bool | None = None,
+    allow_loss: bool = False,
 ) -> FormatResult:
     """Format ``source`` into ``output`` (or over itself with ``in_place``, after a backup).
 
     With ``live_as_of`` (the default when no ``settings`` are given) the workbook's as-of
     date is Excel's TODAY(), so its Derived RAG stays live as the days pass; otherwise it
-    is fixed at ``settings.as_of``.
+    is fixed at ``settings.as_of``. Raises ``LossError`` (writing nothing) when the input
+    holds something planbook cannot carry, unless ``allow_loss``.
     """
     source = Path(source)
     target = _target(source, output, in_place)
@@ -72,16 +80,40 @@ def format_workbook(
     plan = read_workbook(source)
     vocabularies = load_vocabularies(schemas_dir)
     written = build_output(plan, vocabularies, settings, schemas_dir)
-    notices = []
-    if plan.has_macros:
-        notices.append(f"{source.name} has macros: they are not carried over (never run)")
-    backup = _backup(source, settings.as_of) if in_place else None
-    write_output(target, written, vocabularies, live_as_of=live, title=_title(written.plan))
+    keep_macros = target.suffix.lower() == ".xlsm"
+    results: list[PatchResult] = []
+
+    def write(path: Path) -> None:
+        results.append(
+            write_patched(
+                source,
+                path,
+                written.plan,
+                plan,
+                written.changes,
+                written.derivation,
+                written.report,
+                vocabularies,
+                live_as_of=live,
+                keep_macros=keep_macros,
+                allow_loss=allow_loss,
+            )
+        )
+        if in_place:  # only once the new workbook is whole, just before it replaces the input
+            backups.append(_backup(source, settings.as_of))
+
+    backups: list[Path] = []
+    write_atomically(target, write)
+    backup = backups[0] if backups else None
+    patched = results[0]
     if changelog is not None:
         write_atomically(
-            changelog, lambda path: _write_changelog(path, written.changes, settings.as_of)
+            changelog, lambda path: _write_changelog(path, patched.changes, settings.as_of)
         )
-    return FormatResult(target, written.changes, written.report, backup, tuple(notices))
+    notices = [*patched.notices, *(f"not carried: {loss}" for loss in patched.losses)]
+    return FormatResult(
+        target, patched.changes, patched.report, backup, tuple(notices), patched.losses
+    )
 
 
 @dataclass(frozen=True)
@@ -95,10 +127,15 @@ class Output:
 
 
 def build_output(
-    plan: Plan, vocabularies: Vocabularies, settings: Settings, schemas_dir: Path | None
+    plan: Plan,
+    vocabularies: Vocabularies,
+    settings: Settings,
+    schemas_dir: Path | None,
+    *,
+    cut_long_text: bool = False,
 ) -> Output:
     """prepare -> derive -> the derived columns -> check (of what will be written)."""
-    prepared, changes = prepare(plan, vocabularies, settings.as_of)
+    prepared, changes = prepare(plan, vocabularies, settings.as_of, cut_long_text=cut_long_text)
     derivation = derive_plan(prepared, settings, vocabularies)
     prepared = attach_derived(prepared, derivation)
     report = check_plan(
@@ -152,13 +189,19 @@ def _target(source: Path, output: Path | str | None, in_place: bool) -> Path:
     if in_place:
         if output is not None:
             raise PlanbookError("give either -o/--output or --in-place, not both")
-        if source.suffix.lower() != ".xlsx":
-            raise PlanbookError(f"{source}: --in-place writes .xlsx only; give -o OUT.xlsx")
+        if source.suffix.lower() not in (".xlsx", ".xlsm"):
+            raise PlanbookError(
+                f"{source}: --in-place writes .xlsx or .xlsm only; give -o OUT.xlsx"
+            )
         return source
     if output is None:
         raise PlanbookError("say where to write: -o OUT.xlsx (or --in-place, with a backup)")
     target = Path(output)
-    if target.suffix.lower() != ".xlsx":
+    if target.suffix.lower() == ".xlsm" and source.suffix.lower() != ".xlsm":
+        raise PlanbookError(
+            f"{target}: an .xlsm holds macros, and {source.name} has none; name it .xlsx"
+        )
+    if target.suffix.lower() not in (".xlsx", ".xlsm"):
         raise PlanbookError(f"{target}: planbook writes .xlsx workbooks; name the output .xlsx")
     if same_file(target, source):
         raise PlanbookError(

@@ -1,10 +1,10 @@
 """From the plan as read to the plan as ``planbook format`` writes it.
 
 The output model is the input model with:
-- Delivery Status and RAG in canonical spelling (each change logged);
-- in every table with a Delivery Status, planbook's two columns beside RAG (Derived RAG,
-  Parsed Due Date); the cells right of them move two columns right, no row moves;
-- one ``Insert Line Above`` marker per table at most;
+- Delivery Status and RAG in canonical spelling, in the same cells (each change logged);
+- in every table with a Delivery Status, planbook's columns (``columns.PLANBOOK_COLUMNS``)
+  on its header rows and milestone rows, in the sheet's planbook columns: where an
+  earlier pass put them, else past the sheet's last used column. No lead cell moves;
 - planbook's own Findings and Legend sheets dropped (the writer makes them anew);
 - this run's changes appended to the Change Log sheet (made if there is none).
 Everything else stands where it stood, as it was written.
@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 
+from planbook.columns import PLANBOOK_COLUMNS, derived_values
 from planbook.derive import Derivation
-from planbook.layout import Segment, table_segments
 from planbook.model import (
     CHANGE_LOG_SHEET,
     EXCEL_CELL_LIMIT,
@@ -38,9 +38,6 @@ from planbook.vocab import normalise_rag, normalise_status
 #: The Change Log's columns.
 CHANGE_COLUMNS: tuple[str, ...] = ("sheet", "cell", "field", "old", "new", "why", "as of")
 
-#: Where planbook's columns stand, counted from the RAG (or status) column.
-GENERATED_OFFSETS: dict[str, int] = {"rag_derived": 1, "due_parsed": 2}
-
 
 @dataclass(frozen=True, slots=True)
 class Change:
@@ -57,19 +54,24 @@ class Change:
         return (self.sheet, self.cell, self.field, self.old, self.new, self.why, as_of.isoformat())
 
 
-def prepare(plan: Plan, vocabularies: Vocabularies, as_of: dt.date) -> tuple[Plan, list[Change]]:
-    """The output model and the changes that make it (see the module docstring)."""
+def prepare(
+    plan: Plan, vocabularies: Vocabularies, as_of: dt.date, *, cut_long_text: bool = False
+) -> tuple[Plan, list[Change]]:
+    """The output model and the changes that make it (see the module docstring).
+
+    ``cut_long_text``: the output is a new workbook (consolidate), whose cells hold at
+    most Excel's limit; text longer is cut, and each cut logged. ``format`` patches the
+    lead's own cells and cuts nothing.
+    """
     changes: list[Change] = []
     sheets: list[Sheet] = []
     for sheet in plan.sheets:
         if isinstance(sheet, OtherSheet) and sheet.made_by_planbook:
             continue
-        changes.extend(_cut_to_excel(sheet))
+        if cut_long_text:
+            changes.extend(_cut_to_excel(sheet))
         if isinstance(sheet, PlanSheet):
-            tables = tuple(
-                _prepare_table(sheet.name, t, vocabularies, changes) for t in sheet.tables
-            )
-            sheet = dataclasses.replace(sheet, tables=tables)
+            sheet = _prepare_sheet(sheet, vocabularies, changes)
         sheets.append(sheet)
     log = next(
         (s for s in sheets if isinstance(s, OtherSheet) and s.name == CHANGE_LOG_SHEET), None
@@ -80,7 +82,7 @@ def prepare(plan: Plan, vocabularies: Vocabularies, as_of: dt.date) -> tuple[Pla
     else:
         sheets[sheets.index(log)] = new_log
     sheets = [dataclasses.replace(sheet, index=index) for index, sheet in enumerate(sheets)]
-    return Plan(path=plan.path, sheets=tuple(sheets)), changes
+    return Plan(path=plan.path, sheets=tuple(sheets), has_macros=plan.has_macros), changes
 
 
 def _cut_to_excel(sheet: Sheet) -> Iterator[Change]:
@@ -112,127 +114,114 @@ def _logged(log: OtherSheet | None, changes: list[Change], as_of: dt.date) -> Ot
     return dataclasses.replace(log, content=tuple(content))
 
 
+# --- planbook's columns ---------------------------------------------------------------------
+
+
+def is_tracked(table: Table) -> bool:
+    """A table planbook adds its columns to: one with a Delivery Status."""
+    return "status" in table.header
+
+
+def planbook_cells(sheet: PlanSheet) -> Iterator[Cell]:
+    """The cells of planbook's columns the sheet holds: from an earlier pass, or placed."""
+    for table in sheet.tables:
+        yield from (cell for name, cell in table.header.items() if name in GENERATED_HEADERS)
+        for cells in table.repeated_headers:
+            yield from (cell for cell in cells if cell.text.strip() in _GENERATED_TEXTS)
+        for item in table.items:
+            for row in item.rows:
+                yield from (cell for name, cell in row.cells.items() if name in GENERATED_HEADERS)
+
+
+_GENERATED_TEXTS = frozenset(GENERATED_HEADERS.values())
+
+
+def place_columns(sheet: PlanSheet) -> dict[str, int]:
+    """Field -> column of planbook's columns on ``sheet``.
+
+    Where an earlier pass put them (found by their headers), as long as no lead cell now
+    stands where planbook writes; else past the sheet's last used column, so no lead cell
+    moves and none is written over.
+    """
+    found: dict[str, int] = {}
+    for table in sheet.tables:
+        for column in PLANBOOK_COLUMNS:
+            cell = table.header.get(column.name)
+            if cell is not None:
+                found.setdefault(column.name, cell.column)
+    if len(found) == len(PLANBOOK_COLUMNS) and len(set(found.values())) == len(found):
+        own = {(cell.row, cell.column) for cell in planbook_cells(sheet)}
+        lead = {(c.row, c.column) for c in sheet.cells() if (c.row, c.column) not in own}
+        wanted = set(found.values())
+        if not any((row, column) in lead for row in _written_rows(sheet) for column in wanted):
+            return found
+    last = max([sheet.last_column, *(cell.column for cell in sheet.cells())], default=0)
+    return {column.name: last + offset for offset, column in enumerate(PLANBOOK_COLUMNS, 1)}
+
+
+def _written_rows(sheet: PlanSheet) -> Iterator[int]:
+    """The rows planbook writes its columns on: tracked tables' header and milestone rows."""
+    for table in sheet.tables:
+        if not is_tracked(table):
+            continue
+        yield table.header_row
+        yield from (cells[0].row for cells in table.repeated_headers if cells)
+        for item in table.items:
+            yield from (row.row for row in item.milestones)
+
+
+def _prepare_sheet(sheet: PlanSheet, vocabularies: Vocabularies, changes: list[Change]) -> Sheet:
+    columns = place_columns(sheet) if any(is_tracked(t) for t in sheet.tables) else {}
+    tables = tuple(
+        _prepare_table(sheet.name, table, columns, vocabularies, changes) for table in sheet.tables
+    )
+    return dataclasses.replace(sheet, tables=tables)
+
+
 def _prepare_table(
-    sheet: str, table: Table, vocabularies: Vocabularies, changes: list[Change]
+    sheet: str,
+    table: Table,
+    columns: dict[str, int],
+    vocabularies: Vocabularies,
+    changes: list[Change],
 ) -> Table:
-    segments = table_segments(table)
-    moves = [(segment, _column_move(segment, "status" in table.header)) for segment in segments]
-
-    def move_at(row: int) -> Callable[[int], int]:
-        return next(m for segment, m in reversed(moves) if segment.header_row <= row)
-
-    def generated_at(row: int) -> set[int]:
-        segment = next(s for s, _ in reversed(moves) if s.header_row <= row)
-        return {segment.columns[name] for name in GENERATED_HEADERS if name in segment.columns}
-
-    def moved(cells: Iterator[Cell] | tuple[Cell, ...]) -> tuple[Cell, ...]:
-        return tuple(
-            _moved(cell, move_at(cell.row))
-            for cell in cells
-            if cell.column not in generated_at(cell.row)
-        )
-
-    header = {
-        name: _moved(cell, moves[0][1])
-        for name, cell in table.header.items()
-        if name not in GENERATED_HEADERS
-    }
-    repeats = [moved(cells) for cells in table.repeated_headers]
-    if "status" in table.header:
-        # planbook's columns beside RAG (else Delivery Status), in every segment.
-        first = segments[0]
-        for name, text in GENERATED_HEADERS.items():
-            base = moves[0][1](_anchor(first.columns))
-            header[name] = Cell(table.header_row, base + GENERATED_OFFSETS[name], text)
-        for index, cells in enumerate(repeats):
-            segment, move = moves[index + 1]
-            base = move(_anchor(segment.columns))
-            repeats[index] = (
+    header = {name: cell for name, cell in table.header.items() if name not in GENERATED_HEADERS}
+    repeats = [
+        tuple(cell for cell in cells if cell.text.strip() not in _GENERATED_TEXTS)
+        for cells in table.repeated_headers
+    ]
+    if is_tracked(table):
+        for column in PLANBOOK_COLUMNS:
+            header[column.name] = Cell(table.header_row, columns[column.name], column.header)
+        repeats = [
+            (
                 *cells,
-                *(
-                    Cell(cells[0].row, base + GENERATED_OFFSETS[name], text)
-                    for name, text in GENERATED_HEADERS.items()
-                ),
+                *(Cell(cells[0].row, columns[c.name], c.header) for c in PLANBOOK_COLUMNS),
             )
-    for extra in table.markers[1:]:
-        changes.append(
-            Change(
-                sheet,
-                extra.coordinate,
-                "marker",
-                extra.text,
-                "",
-                "one 'Insert Line Above' marker per table is kept",
-            )
-        )
+            if cells
+            else cells
+            for cells in repeats
+        ]
     items = tuple(
-        Item(
-            tuple(
-                _prepare_row(
-                    sheet, row, move_at(row.row), generated_at(row.row), vocabularies, changes
-                )
-                for row in item.rows
-            )
-        )
+        Item(tuple(_prepare_row(sheet, row, vocabularies, changes) for row in item.rows))
         for item in table.items
     )
-    return dataclasses.replace(
-        table,
-        header=header,
-        title=_moved(table.title, moves[0][1]) if table.title is not None else None,
-        extra_columns=moved(table.extra_columns),
-        repeated_headers=tuple(repeats),
-        markers=moved(table.markers[:1]),
-        items=items,
-    )
-
-
-def _anchor(columns: dict[str, int]) -> int:
-    return columns["rag"] if "rag" in columns else columns["status"]
-
-
-def _column_move(segment: Segment, tracked: bool) -> Callable[[int], int]:
-    """Old column -> new, in one segment: planbook's old columns taken out, its two new
-    ones put in beside RAG (else Delivery Status) when the table tracks a status."""
-    generated = sorted(segment.columns[n] for n in GENERATED_HEADERS if n in segment.columns)
-
-    def stripped(column: int) -> int:
-        return column - sum(1 for g in generated if g < column)
-
-    if not tracked or not ({"rag", "status"} & set(segment.columns)):
-        return stripped
-    base = stripped(_anchor(segment.columns))
-    width = len(GENERATED_HEADERS)
-    return lambda column: stripped(column) + (width if stripped(column) > base else 0)
-
-
-def _moved(cell: Cell, move: Callable[[int], int]) -> Cell:
-    column = move(cell.column)
-    return cell if column == cell.column else cell._replace(column=column)
+    return dataclasses.replace(table, header=header, repeated_headers=tuple(repeats), items=items)
 
 
 def _prepare_row(
-    sheet: str,
-    row: TableRow,
-    move: Callable[[int], int],
-    generated: set[int],
-    vocabularies: Vocabularies,
-    changes: list[Change],
+    sheet: str, row: TableRow, vocabularies: Vocabularies, changes: list[Change]
 ) -> TableRow:
     cells = {}
     for name, cell in row.cells.items():
-        if name in GENERATED_HEADERS or cell.column in generated:
+        if name in GENERATED_HEADERS:
             continue  # planbook's own: made anew from this run's derivation
         if name == "status":
             cell = _canonical_status(sheet, cell, vocabularies, changes)
         elif name == "rag":
             cell = _canonical_rag(sheet, cell, vocabularies, changes)
-        cells[name] = _moved(cell, move)
-    extra = tuple(
-        (header, _moved(cell, move)) for header, cell in row.extra if cell.column not in generated
-    )
-    stray = tuple(_moved(cell, move) for cell in row.stray if cell.column not in generated)
-    return TableRow(row.row, cells, extra, stray)
+        cells[name] = cell
+    return dataclasses.replace(row, cells=cells)
 
 
 def _canonical_status(
@@ -287,25 +276,23 @@ def attach_derived(plan: Plan, derivation: Derivation) -> Plan:
 
 
 def _attach(sheet: PlanSheet, table: Table, derivation: Derivation) -> Table:
-    if "rag_derived" not in table.header:
+    if not is_tracked(table):
         return table
-    segments = table_segments(table)
+    columns = {column.name: table.header[column.name].column for column in PLANBOOK_COLUMNS}
     items = []
     for item in table.items:
         milestones = {id(row) for row in item.milestones}
         rows = []
         for row in item.rows:
-            columns = next(s for s in reversed(segments) if s.header_row <= row.row).columns
-            milestone = derivation.milestone(sheet.name, row.row) if id(row) in milestones else None
+            if id(row) not in milestones:
+                rows.append(row)
+                continue
+            rag, due = derived_values(derivation.milestone(sheet.name, row.row))
             cells = dict(row.cells)
-            if milestone is not None and milestone.derived is not None:
-                cells["rag_derived"] = Cell(row.row, columns["rag_derived"], milestone.derived)
-            if (
-                milestone is not None
-                and milestone.due.date is not None
-                and milestone.due.kind != "invalid"
-            ):
-                cells["due_parsed"] = Cell(row.row, columns["due_parsed"], milestone.due.date)
+            if rag:
+                cells["rag_derived"] = Cell(row.row, columns["rag_derived"], rag)
+            if due is not None:
+                cells["due_parsed"] = Cell(row.row, columns["due_parsed"], due)
             rows.append(dataclasses.replace(row, cells=cells))
         items.append(Item(tuple(rows)))
     return dataclasses.replace(table, items=tuple(items))
