@@ -145,7 +145,9 @@ def derived_cells(output: Path) -> dict[str, dict[int, int]]:
         targets = {rel.get("Id"): rel.get("Target") for rel in rels}
         workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
         for sheet in workbook.iter(f"{main}sheet"):
-            part = ElementTree.fromstring(archive.read("xl/" + targets[sheet.get(rid)]))
+            target = targets[sheet.get(rid)]  # relative to xl/, or absolute in the package
+            name = target.lstrip("/") if target.startswith("/") else "xl/" + target
+            part = ElementTree.fromstring(archive.read(name))
             for cell in part.iter(f"{main}c"):
                 formula = cell.findtext(f"{main}f") or ""
                 if "PlanbookAmberDays" in formula:
