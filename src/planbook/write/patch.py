@@ -325,7 +325,10 @@ class _Patcher:
             wanted = edits.setdefault(cell.row, {})
             if cell.column not in wanted:
                 wanted[cell.column] = CellEdit("delete", style=looks.header)
-        patch = SheetPatch(own_styles=looks.in_plan_sheets)
+        changed_columns = frozenset(
+            column for row in edits.values() for column, edit in row.items() if edit.style is None
+        )
+        patch = SheetPatch(own_styles=looks.in_plan_sheets, changed_columns=changed_columns)
 
         def edit_frame(frame: Any) -> bool:
             return _SheetFrame(self, sheet, frame, looks, written_columns).edit()

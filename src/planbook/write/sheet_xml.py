@@ -48,6 +48,12 @@ class SheetPatch:
     removed_formulas: int = 0
     #: planbook's own cell styles: a cell in one of them is planbook's to rewrite.
     own_styles: frozenset[int] = frozenset()
+    #: Columns where planbook gave a lead cell a new value: the sheet's formulas reading
+    #: them lose their cached result, so that every spreadsheet computes them anew.
+    changed_columns: frozenset[int] = frozenset()
+    #: Formula cells whose cached result was dropped.
+    uncached: int = 0
+    _stale_shared: set[bytes] = field(default_factory=set)
 
 
 _CELL_REFERENCE = re.compile(rb'\br="([A-Z]{1,3})([0-9]{1,7})"')
@@ -177,13 +183,73 @@ def _patched_rows(
         if pending and pending[0] == number:
             yield rows[position : match.start()]
             wanted = edits[pending.pop(0)]
-            yield _patched_row(prefix, number, tag, body, wanted, patch)
+            yield _uncached(_patched_row(prefix, number, tag, body, wanted, patch), prefix, patch)
             position = row_end
-        elif not pending:
+        elif patch.changed_columns and b"<" + prefix + b"f" in body:
+            yield rows[position : match.start()]
+            yield _uncached(rows[match.start() : row_end], prefix, patch)
+            position = row_end
+        elif not pending and not patch.changed_columns:
             break
     yield rows[position:]
     for number in pending:
         yield _new_row(prefix, number, edits[number], patch)
+
+
+_STRING_LITERAL = re.compile(rb"&quot;.*?&quot;")
+_RANGE_IN_FORMULA = re.compile(
+    rb"(?<![\w!.'\]$])\$?([A-Z]{1,3})\$?[0-9]+(?::\$?([A-Z]{1,3})\$?[0-9]+)?(?![\w(])"
+)
+_COLUMNS_IN_FORMULA = re.compile(rb"(?<![\w!.'\]$])\$?([A-Z]{1,3}):\$?([A-Z]{1,3})(?![\w(])")
+_SHARED_INDEX = re.compile(rb'\bsi="([0-9]+)"')
+_VALUE = re.compile(rb"<(?:\w+:)?v>.*?</(?:\w+:)?v>|<(?:\w+:)?v/>", re.DOTALL)
+_TYPE = re.compile(rb'\st="[a-z]+"')
+
+
+def _uncached(row: bytes, prefix: bytes, patch: SheetPatch) -> bytes:
+    """The row with the cached result dropped from each formula that reads a column where
+    planbook changed a value (a shared formula's cells follow the one that holds its
+    text): Excel recalculates on open anyway, LibreOffice computes only uncached cells."""
+    if not patch.changed_columns or b"<" + prefix + b"f" not in row:
+        return row
+    pieces, position = [], 0
+    for cell in _cells(prefix, row):
+        if b"<" + prefix + b"f" not in cell or _replaceable(cell, patch.own_styles):
+            continue  # planbook's own formulas are cached with what it derived just now
+        if not _reads_changed(cell, prefix, patch):
+            continue
+        start = row.index(cell, position)
+        pieces.append(row[position:start])
+        tag_end = cell.index(b">") + 1
+        tag = _TYPE.sub(b"", cell[:tag_end])
+        pieces.append(tag + _VALUE.sub(b"", cell[tag_end:]))
+        position = start + len(cell)
+        patch.uncached += 1
+    pieces.append(row[position:])
+    return b"".join(pieces)
+
+
+def _reads_changed(cell: bytes, prefix: bytes, patch: SheetPatch) -> bool:
+    opening = cell.index(b"<" + prefix + b"f")
+    tag_end = cell.index(b">", opening) + 1
+    tag = cell[opening:tag_end]
+    shared = _SHARED_INDEX.search(tag) if b"shared" in tag else None
+    if tag.endswith(b"/>"):  # a shared formula's cell: as the cell holding its text
+        return shared is not None and shared.group(1) in patch._stale_shared
+    text = _STRING_LITERAL.sub(b"", cell[tag_end : cell.index(b"</", tag_end)])
+    columns = patch.changed_columns
+    reads = any(
+        column_number(first) <= changed <= column_number(last or first)
+        for first, last in _RANGE_IN_FORMULA.findall(text)
+        for changed in columns
+    ) or any(
+        column_number(first) <= changed <= column_number(last)
+        for first, last in _COLUMNS_IN_FORMULA.findall(text)
+        for changed in columns
+    )
+    if reads and shared is not None:
+        patch._stale_shared.add(shared.group(1))
+    return reads
 
 
 def _new_row(prefix: bytes, number: int, wanted: dict[int, CellEdit], patch: SheetPatch) -> bytes:
