@@ -84,7 +84,7 @@ class Relationship:
 
 
 def relationships_part(part: str) -> str:
-    """``xl/workbook.xml`` -> ``xl/_rels/workbook.xml.rels``; ``""`` (the package) -> ``_rels/.rels``."""
+    """``xl/workbook.xml`` -> ``xl/_rels/workbook.xml.rels``."""
     folder, name = posixpath.split(part)
     return posixpath.join(folder, "_rels", f"{name}.rels")
 

@@ -85,7 +85,7 @@ from planbook.write.package import (
 )
 from planbook.write.prepare import Change, is_tracked, planbook_cells
 from planbook.write.sheet_xml import CellEdit, SheetPatch, child, insert_in_order, patch_worksheet
-from planbook.write.styles_xml import MINIMAL_STYLES, GREY, Highlight, Look, Styles
+from planbook.write.styles_xml import GREY, MINIMAL_STYLES, Highlight, Look, Styles
 
 RAG_COLOURS: dict[str, tuple[str, str]] = {  # letter -> (fill, font)
     "R": ("FF0000", "FFFFFF"),
@@ -373,9 +373,12 @@ class _Patcher:
                 status_ref = f"{column_letter(status)}{row.row}" if status else None
                 due_cell = row.get("due")
                 due_ref = None
-                if "due" in segment.columns and due_cell is not None:
-                    if isinstance(due_cell.value, dt.date):
-                        due_ref = f"{column_letter(segment.columns['due'])}{row.row}"
+                if (
+                    "due" in segment.columns
+                    and due_cell is not None
+                    and isinstance(due_cell.value, dt.date)
+                ):  # live only on a real date: a plain number is no date to planbook
+                    due_ref = f"{column_letter(segment.columns['due'])}{row.row}"
                 milestone = self.derivation.milestone(sheet.name, row.row)
                 rag, serial = cached_values(milestone)
                 parsed_ref = f"{column_letter(columns['due_parsed'])}{row.row}"
@@ -538,8 +541,8 @@ class _Patcher:
         for element in list(rels):
             if element.get("Type") == VBA_TYPE:
                 rels.remove(element)
-        dropped = [n for n in self.package.names if n.lower().endswith(("vbaproject.bin",
-                                                                          "vbaprojectsignature.bin"))]  # fmt: skip
+        macro_parts = ("vbaproject.bin", "vbaprojectsignature.bin")
+        dropped = [n for n in self.package.names if n.lower().endswith(macro_parts)]
         if not dropped:
             return
         self.removed.update(dropped)
