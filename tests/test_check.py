@@ -27,9 +27,10 @@ import planbook
 from planbook.check import check_plan, check_workbook
 from planbook.errors import PlanbookError
 from planbook.findings import Finding, Report
+from planbook.schemas import default_schemas_dir
 from workbooks import PLAN_HEADER, SAMPLE_WORKBOOK, CellInput, write_workbook
 
-SCHEMAS = Path(__file__).resolve().parents[1] / "schemas"
+SCHEMAS = default_schemas_dir()  # the defaults shipped in the package
 
 HEADER: list[CellInput] = PLAN_HEADER
 FIELDS = (

@@ -24,9 +24,10 @@ from planbook.check import check_workbook
 from planbook.cli import cli
 from planbook.findings import Finding, Report
 from planbook.render import render_text
+from planbook.schemas import default_schemas_dir
 from workbooks import PLAN_HEADER, SAMPLE_SHEETS, CellInput, write_workbook
 
-SCHEMAS = Path(__file__).resolve().parents[1] / "schemas"
+SCHEMAS = default_schemas_dir()  # the defaults shipped in the package
 
 HEADER: list[CellInput] = PLAN_HEADER
 

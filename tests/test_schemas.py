@@ -1,4 +1,4 @@
-"""Loading schemas/: the shipped files, a user's edits, and every way a file can be wrong."""
+"""Loading a schemas folder: the shipped defaults, a user's edits, every way a file is wrong."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ from typing import Any
 import pytest
 import yaml
 
+import planbook
 from planbook.errors import PlanbookError
 from planbook.schemas import (
+    DEFAULT_SCHEMAS_FOLDER,
     SchemaFileError,
     Vocabularies,
     default_schemas_dir,
@@ -19,13 +21,13 @@ from planbook.schemas import (
 )
 from planbook.vocab import normalise_rag, normalise_status, parse_councils
 
-SCHEMAS = Path(__file__).resolve().parents[1] / "schemas"
+SCHEMAS = default_schemas_dir()  # the defaults shipped in the package
 ALL_FIVE = ("HDC", "HBC", "MDC", "SODC", "VOWH")
 
 
 @pytest.fixture
 def schemas(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A copy of the shipped schemas/ in a scratch folder that is the working folder."""
+    """A copy of the shipped schemas in ``schemas/`` of a scratch working folder."""
     monkeypatch.chdir(tmp_path)
     return Path(shutil.copytree(SCHEMAS, tmp_path / "schemas"))
 
@@ -45,12 +47,20 @@ def load_error(folder: Path) -> str:
 # --- the shipped files --------------------------------------------------------------------
 
 
-def test_the_default_folder_is_the_projects_schemas() -> None:
-    assert default_schemas_dir() == SCHEMAS
+def test_the_default_folder_is_the_one_shipped_in_the_package() -> None:
+    package = Path(planbook.__file__).resolve().parent
+    assert default_schemas_dir().resolve() == package / DEFAULT_SCHEMAS_FOLDER
+    assert (default_schemas_dir() / "tables" / "plan_items.yaml").is_file()
 
 
-def test_load_without_a_folder_reads_the_projects_schemas() -> None:
+def test_load_without_a_folder_reads_the_shipped_schemas() -> None:
     assert load_vocabularies() == load_vocabularies(SCHEMAS)
+
+
+def test_a_schemas_folder_in_the_working_folder_is_not_read_unless_named(schemas: Path) -> None:
+    (schemas / "councils.yaml").write_text("councils: [unclosed\n", encoding="utf-8")
+    assert load_vocabularies() == load_vocabularies(SCHEMAS)
+    assert load_error(schemas).startswith("schemas/councils.yaml: ")
 
 
 def test_shipped_statuses_are_the_four_of_the_rules() -> None:

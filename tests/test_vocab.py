@@ -1,14 +1,12 @@
-"""Delivery Status, RAG and Councils Impacted cells, read with the shipped schemas/."""
+"""Delivery Status, RAG and Councils Impacted cells, read with the shipped default schemas."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from planbook.schemas import Vocabularies, load_vocabularies
+from planbook.schemas import Vocabularies, default_schemas_dir, load_vocabularies
 from planbook.vocab import (
     CouncilReading,
     RagReading,
@@ -18,7 +16,7 @@ from planbook.vocab import (
     parse_councils,
 )
 
-SCHEMAS = Path(__file__).resolve().parents[1] / "schemas"
+SCHEMAS = default_schemas_dir()  # the defaults shipped in the package
 VOCAB: Vocabularies = load_vocabularies(SCHEMAS)
 STATUS = VOCAB.status
 RAG = VOCAB.rag

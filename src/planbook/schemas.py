@@ -1,10 +1,12 @@
-"""The user-editable vocabularies under ``schemas/``, loaded and checked.
+"""The user-editable vocabularies of a schemas folder, loaded and checked.
 
-``schemas/vocabularies.yaml`` holds the Delivery Status and RAG words, ``schemas/councils.yaml``
-the councils, their names and groups (format: docs/vocabularies.md). ``load_vocabularies``
-reads both into frozen dataclasses; anything wrong with a file (missing, not YAML, wrong
-shape, an alias naming no value, a group naming an unknown code, one spelling meaning two
-things) raises ``SchemaFileError`` with one line: ``schemas/councils.yaml: <problem>``.
+A schemas folder's ``vocabularies.yaml`` holds the Delivery Status and RAG words, its
+``councils.yaml`` the councils, their names and groups (format: docs/vocabularies.md). The
+folder is the one the user names (``--schemas DIR``), else the defaults shipped inside the
+package, ``planbook/default_schemas/`` (``default_schemas_dir``). ``load_vocabularies``
+reads both files into frozen dataclasses; anything wrong with a file (missing, not YAML,
+wrong shape, an alias naming no value, a group naming an unknown code, one spelling meaning
+two things) raises ``SchemaFileError`` with one line: ``schemas/councils.yaml: <problem>``.
 
 Names are compared by ``match_key``: case and runs of white space ignored. Council names
 also ignore spaces around ``&`` and a trailing full stop (``council_key``).
@@ -24,12 +26,14 @@ from planbook.errors import PlanbookError
 
 VOCABULARIES_FILE = "vocabularies.yaml"
 COUNCILS_FILE = "councils.yaml"
+#: The package folder (``src/planbook/default_schemas/``) holding the default schemas.
+DEFAULT_SCHEMAS_FOLDER = "default_schemas"
 EVERY_COUNCIL = "every"
 DEFAULT_SCOPE_PHRASE_MIN_WORDS = 3
 
 
 class SchemaFileError(PlanbookError):
-    """A file under schemas/ is missing or says something planbook cannot use."""
+    """A file of a schemas folder is missing or says something planbook cannot use."""
 
     def __init__(self, path: Path | str, problem: str) -> None:
         self.path = Path(path)
@@ -188,14 +192,21 @@ class Vocabularies:
 
 
 def default_schemas_dir() -> Path:
-    """The project's schemas/ folder (source checkout), else the copy shipped in the package."""
-    checkout = Path(__file__).resolve().parents[2] / "schemas"
-    if checkout.is_dir():
-        return checkout
-    shipped = importlib.resources.files("planbook").joinpath("schemas_default")
-    if isinstance(shipped, Path) and shipped.is_dir():
-        return shipped
-    raise SchemaFileError(checkout, "no schemas folder found (pass the folder explicitly)")
+    """The default schemas folder: ``planbook/default_schemas/``, shipped in the package.
+
+    The only default. Why not a ``schemas/`` folder in the working folder too: which rules a
+    check ran with would then depend on where it was run from; a council's own folder is
+    always named (``--schemas DIR``).
+    """
+    shipped = importlib.resources.files("planbook").joinpath(DEFAULT_SCHEMAS_FOLDER)
+    # Why the isinstance: a package imported from a zip has no folder to hand out.
+    if not isinstance(shipped, Path) or not shipped.is_dir():
+        raise SchemaFileError(
+            Path(str(shipped)),
+            "the default schemas are missing from this install of planbook "
+            "(reinstall it, or pass --schemas DIR)",
+        )
+    return shipped
 
 
 def load_vocabularies(directory: Path | str | None = None) -> Vocabularies:
