@@ -109,9 +109,11 @@ def _holds(
     raise ValueError(f"no such rule test: {test!r}")
 
 
-#: The last vocabulary's rules with their statuses: derive_rag runs once per milestone,
-#: and hashing the vocabulary for a cache each time would cost more than the rules.
-_last: list[tuple[StatusVocabulary, tuple[tuple[RuleTest, str | None, str | None], ...]]] = []
+#: The rules of the last vocabulary (and rule table) asked for, with their statuses:
+#: derive_rag runs once per milestone, and hashing the vocabulary each time for a cache
+#: would cost more than the rules.
+_Steps = tuple[tuple[RuleTest, str | None, str | None], ...]  # (test, status asked, RAG)
+_last: list[tuple[StatusVocabulary, tuple[Rule, ...], _Steps]] = []
 
 
 def derive_rag(
@@ -119,13 +121,11 @@ def derive_rag(
 ) -> str | None:
     """The derived RAG of one milestone: its canonical status and its resolved due date."""
     last = _last[0] if _last else None  # read once: another thread may replace it
-    if last is None or last[0] is not vocabulary:
-        last = (
-            vocabulary,
-            tuple((r.test, r.status(vocabulary), r.rag) for r in rules_for(vocabulary)),
-        )
+    if last is None or last[0] is not vocabulary or last[1] is not MILESTONE_RULES:
+        rules = tuple((r.test, r.status(vocabulary), r.rag) for r in rules_for(vocabulary))
+        last = (vocabulary, MILESTONE_RULES, rules)
         _last[:] = [last]
-    for test, wanted, rag in last[1]:
+    for test, wanted, rag in last[2]:
         if _holds(test, wanted, due, status, settings):
             return rag
     return None
