@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
-from planbook.board import board_summary
+from planbook.board import HISTORY_COLUMNS, HistoryRow, board_figures
 from planbook.derive import Settings, plan_year_of
 from planbook.diff import PlanChange, diff_plans
 from planbook.duedates import parse_due
@@ -34,12 +36,7 @@ from planbook.model import (
 from planbook.read import read_workbook, same_file
 from planbook.schemas import load_vocabularies
 from planbook.write import build_output, write_output
-from planbook.write.board_sheets import (
-    HISTORY_COLUMNS,
-    HISTORY_SHEET,
-    history_rows_from,
-    summary_sheets,
-)
+from planbook.write.board_sheets import HISTORY_SHEET, summary_sheets
 
 VERSION_COLUMNS = ("Version", "Changes", "Agreed By", "Date of Review")
 CONFIGURATION_COLUMNS = (
@@ -95,16 +92,14 @@ def consolidate(
         sheets=tuple(replace(sheet, index=i) for i, sheet in enumerate(combined.sheets)),
     )
     output = build_output(combined, vocabularies, settings, schemas_dir, cut_long_text=True)
-    summary = board_summary(output.derivation)
     changes = diff_plans(last_month, output.plan, vocabularies) if last_month is not None else []
-    history = history_rows_from(last_month, settings.as_of) if last_month is not None else []
-    extra = summary_sheets(
-        summary,
+    figures = board_figures(
         output.derivation,
         vocabularies,
-        changes if last_month is not None else None,
-        history,
+        carried=history_rows_from(last_month, settings.as_of) if last_month is not None else (),
+        changes=changes if last_month is not None else None,
     )
+    extra = summary_sheets(figures)
     write_output(
         target,
         output,
@@ -163,6 +158,29 @@ def _service_key(text: str) -> str:
     words = re.sub(r"\b(19|20)\d\d\s*[/-]\s*\d{1,4}\b", " ", text)
     words = re.sub(r"^\s*five councils\s+", "", words, flags=re.IGNORECASE)
     return " ".join(words.split()).casefold()
+
+
+def history_rows_from(plan: Plan, as_of: dt.date) -> list[HistoryRow]:
+    """Last month's History rows; a row of this same as-of date is left for this run."""
+    sheet = next(
+        (s for s in plan.sheets if isinstance(s, OtherSheet) and s.name == HISTORY_SHEET), None
+    )
+    if sheet is None:
+        return []
+    grid: dict[int, dict[int, Any]] = defaultdict(dict)
+    for cell in sheet.content:
+        grid[cell.row][cell.column] = cell.value
+    rows: list[HistoryRow] = []
+    for number in sorted(grid)[1:]:
+        values = [grid[number].get(column) for column in range(1, len(HISTORY_COLUMNS) + 1)]
+        day, service, *counts = values
+        if not isinstance(day, dt.date) or not isinstance(service, str):
+            continue  # the totals block beside, or a line a person added
+        if day == as_of:
+            continue
+        numbers = [int(n) if isinstance(n, int | float) else 0 for n in counts]
+        rows.append((day, service, *numbers))  # type: ignore[arg-type]
+    return rows
 
 
 # --- the cover ----------------------------------------------------------------------------
@@ -308,4 +326,10 @@ def _title(cover: CoverSheet) -> str:
     return " ".join(cell.text.strip() for cell in cover.titles[:2]) or "Annual plan"
 
 
-__all__ = ["HISTORY_COLUMNS", "ConsolidateResult", "consolidate", "split_update"]
+__all__ = [
+    "HISTORY_COLUMNS",
+    "ConsolidateResult",
+    "consolidate",
+    "history_rows_from",
+    "split_update",
+]

@@ -1,79 +1,40 @@
-"""The board workbook's own sheets: Summary (with charts), Changes and History."""
+"""The board workbook's own sheets: Summary (with charts), Changes and History.
+
+Rendering only: the figures (per service, per council, month by month) are worked out
+by ``planbook.board``, last month's History is read by ``planbook.consolidate``.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter, defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from planbook.derive import SEVERITY_ORDER, Derivation
+from planbook.board import BUCKETS, HISTORY_COLUMNS, BoardFigures, HistoryRow
+from planbook.derive import SEVERITY_ORDER
 from planbook.diff import CSV_COLUMNS, PlanChange
 from planbook.display import shorten
-from planbook.model import OtherSheet, Plan
-from planbook.schemas import Vocabularies
-from planbook.vocab import parse_councils
 from planbook.write.xlsx import BORDER, DATE_FORMAT, HEADER, RAG_COLOURS, ExtraSheet, Formats
 
 SUMMARY_SHEET, CHANGES_SHEET, HISTORY_SHEET = "Summary", "Changes", "History"
-HISTORY_COLUMNS: tuple[str, ...] = ("as of", "service", "items", "R", "A", "G", "B", "no date")
-_BUCKETS = (*SEVERITY_ORDER, "none")
 _BUCKET_NAMES = {"R": "R", "A": "A", "G": "G", "B": "B", "none": "no date"}
-HistoryRow = tuple[dt.date, str, int, int, int, int, int, int]
 
 
-def history_rows_from(plan: Plan, as_of: dt.date) -> list[HistoryRow]:
-    """Last month's History rows; a row of this same as-of date is left for this run."""
-    sheet = next(
-        (s for s in plan.sheets if isinstance(s, OtherSheet) and s.name == HISTORY_SHEET), None
-    )
-    if sheet is None:
-        return []
-    grid: dict[int, dict[int, Any]] = defaultdict(dict)
-    for cell in sheet.content:
-        grid[cell.row][cell.column] = cell.value
-    rows: list[HistoryRow] = []
-    for number in sorted(grid)[1:]:
-        values = [grid[number].get(column) for column in range(1, len(HISTORY_COLUMNS) + 1)]
-        day, service, *counts = values
-        if not isinstance(day, dt.date) or not isinstance(service, str):
-            continue  # the totals block beside, or a line a person added
-        if day == as_of:
-            continue
-        numbers = [int(n) if isinstance(n, int | float) else 0 for n in counts]
-        rows.append((day, service, *numbers))  # type: ignore[arg-type]
-    return rows
-
-
-def summary_sheets(
-    summary: dict[str, Any],
-    derivation: Derivation,
-    vocabularies: Vocabularies,
-    changes: list[PlanChange] | None,
-    history: list[HistoryRow],
-) -> list[ExtraSheet]:
+def summary_sheets(figures: BoardFigures) -> list[ExtraSheet]:
     """Summary always; Changes with last month's workbook; History always (so next month
     has rows to carry forward)."""
-    as_of = derivation.settings.as_of
-    this_month = [
-        (
-            as_of,
-            service["sheet"],
-            service["items"],
-            *(service["items_by_rag"][bucket] for bucket in _BUCKETS),
-        )
-        for service in summary["services"]
-    ]
     sheets: list[ExtraSheet] = [
-        (
-            SUMMARY_SHEET,
-            lambda ws, wb, fm: _write_summary(ws, wb, fm, summary, derivation, vocabularies),
-        )
+        (SUMMARY_SHEET, lambda ws, wb, fm: _write_summary(ws, wb, fm, figures)),
     ]
+    changes = figures.changes
     if changes is not None:
         sheets.append((CHANGES_SHEET, lambda ws, wb, fm: _write_changes(ws, fm, changes)))
-    rows = sorted([*history, *this_month], key=lambda row: (row[0], row[1]))
-    sheets.append((HISTORY_SHEET, lambda ws, wb, fm: _write_history(ws, wb, fm, rows)))
+    sheets.append(
+        (
+            HISTORY_SHEET,
+            lambda ws, wb, fm: _write_history(ws, wb, fm, figures.history, figures.months),
+        )
+    )
     return sheets
 
 
@@ -121,7 +82,7 @@ def _rag_chart(
     )
     quoted = "'" + sheet_name.replace("'", "''") + "'"
     colours = {**{letter: RAG_COLOURS[letter][0] for letter in SEVERITY_ORDER}, "none": "#BFBFBF"}
-    for offset, bucket in enumerate(_BUCKETS, start=1):
+    for offset, bucket in enumerate(BUCKETS, start=1):
         fill = colours[bucket]
         series: dict[str, Any] = {
             "name": [sheet_name, first - 1, offset],
@@ -140,15 +101,9 @@ def _rag_chart(
     return chart
 
 
-def _write_summary(
-    worksheet: Any,
-    workbook: Any,
-    formats: Formats,
-    summary: dict[str, Any],
-    derivation: Derivation,
-    vocabularies: Vocabularies,
-) -> None:
-    as_of = derivation.settings.as_of.strftime("%d/%m/%Y")
+def _write_summary(worksheet: Any, workbook: Any, formats: Formats, figures: BoardFigures) -> None:
+    summary = figures.summary
+    as_of = _day(summary["as_of"]).strftime("%d/%m/%Y")
     worksheet.write_string(
         0,
         0,
@@ -159,7 +114,7 @@ def _write_summary(
     services = [
         [
             s["sheet"],
-            *(s["items_by_rag"][b] for b in _BUCKETS),
+            *(s["items_by_rag"][b] for b in BUCKETS),
             s["items"],
             s["milestones"],
         ]
@@ -172,7 +127,10 @@ def _write_summary(
             workbook, SUMMARY_SHEET, top + 1, top + len(services), "Items by derived RAG"
         )
         worksheet.insert_chart(top, len(headings) + 1, chart)
-    councils = _council_counts(derivation, vocabularies)
+    councils = [
+        [c["council"], *(c["items_by_rag"][b] for b in BUCKETS), c["items"]]
+        for c in figures.councils
+    ]
     council_top = max(after_services, top + 17)
     after_councils = _table(
         worksheet, formats, council_top, ["Council", *SEVERITY_ORDER, "no date", "items"], councils
@@ -229,26 +187,6 @@ def _day(iso: str) -> dt.date:
     return dt.date.fromisoformat(iso)
 
 
-def _council_counts(derivation: Derivation, vocabularies: Vocabularies) -> list[list[Any]]:
-    """Per council, the tracked items impacting it, by derived RAG."""
-    registry = vocabularies.councils
-    counts: dict[str, Counter[str]] = {code: Counter() for code in registry.codes}
-    for item in derivation.items:
-        if not item.tracked:
-            continue
-        codes: set[str] = set()
-        for row in item.item.rows:
-            codes.update(parse_councils(row.text("councils"), registry).codes)
-        for code in codes:
-            counts[code][item.derived or "none"] += 1
-    rows = []
-    for code, counted in counts.items():
-        council = registry.council(code)
-        name = council.name if council is not None else code
-        rows.append([name, *(counted[b] for b in _BUCKETS), sum(counted.values())])
-    return rows
-
-
 def _write_changes(worksheet: Any, formats: Formats, changes: list[PlanChange]) -> None:
     rows = []
     for change in changes:
@@ -261,23 +199,23 @@ def _write_changes(worksheet: Any, formats: Formats, changes: list[PlanChange]) 
     worksheet.autofilter(0, 0, len(rows), len(CSV_COLUMNS) - 1)
 
 
-def _write_history(worksheet: Any, workbook: Any, formats: Formats, rows: list[HistoryRow]) -> None:
+def _write_history(
+    worksheet: Any,
+    workbook: Any,
+    formats: Formats,
+    rows: list[HistoryRow],
+    months: list[tuple[dt.date, list[int]]],
+) -> None:
     """Every month's per-service rows (carried forward), totals by month beside, a chart.
 
     Written row by row, the two blocks together: the workbook flushes each row as it is
     left (constant-memory mode), so nothing may go back up."""
-    totals: dict[dt.date, list[int]] = {}
-    for day, _service, _items, *counts in rows:
-        running = totals.setdefault(day, [0] * len(_BUCKETS))
-        for index, count in enumerate(counts):
-            running[index] += count
-    months = sorted(totals.items())
     left = len(HISTORY_COLUMNS) + 1
     header, cell, date = formats(**HEADER), formats(**BORDER), formats(num_format=DATE_FORMAT)
     for column, heading in enumerate(HISTORY_COLUMNS):
         worksheet.write_string(0, column, heading, header)
     worksheet.write_string(0, left, "month", header)
-    for offset, bucket in enumerate(_BUCKETS, start=1):
+    for offset, bucket in enumerate(BUCKETS, start=1):
         worksheet.write_string(0, left + offset, _BUCKET_NAMES[bucket], header)
     for index in range(1, max(len(rows), len(months)) + 1):
         if index <= len(rows):
