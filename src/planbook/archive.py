@@ -43,7 +43,9 @@ _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 _CELL_REF = re.compile(rb'\br="([A-Z]{1,10})([0-9]{1,20})"')
 _STYLE = re.compile(rb'\bs="([0-9]+)"')
-_BLANK_STYLED = re.compile(rb'<c\b[^>]*\bs="[0-9]+"[^>]*/>')
+#: A styled cell with no content: ``<c r="B2" s="1"/>``, or ``<c r="B2" s="1" t="n"></c>``
+#: as openpyxl writes it when lxml is installed.
+_BLANK_STYLED = re.compile(rb'<c\b[^>]*\bs="[0-9]+"[^>]*?(?:/>|>\s*</c>)')
 _FORMULA_TEXT = re.compile(rb"<f\b[^>]*>(.*?)</f>", re.DOTALL)
 _ROW_NUMBER = re.compile(rb'<row\b[^>]*?\br="([0-9]{1,20})"')
 _MERGE_END = re.compile(
@@ -255,7 +257,7 @@ def scan_sheet(archive: zipfile.ZipFile, part: str, coloured: dict[int, str]) ->
             _find_uncalculated(block, scan)
         if b't="e"' in block:
             _find_errors(block, scan)
-        if coloured and b"/>" in block:
+        if coloured:
             for match in _BLANK_STYLED.finditer(block):
                 tag = match.group()
                 style = _STYLE.search(tag)
