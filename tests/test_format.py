@@ -3,8 +3,9 @@
 The written workbook is checked three ways, each independent of the writer:
 - read back by planbook, its flat export equals the input's once the logged changes are
   applied (the round trip);
-- read cell by cell with openpyxl, every cell the lead wrote stands in the same row, in
-  the same column or, right of RAG in a tracked table, exactly two columns further right;
+- read cell by cell with openpyxl, every cell the lead wrote stands where it stood (no
+  lead cell moves), and planbook's own cells stand only in its two columns past the
+  sheet's last used column, on tracked tables' header, repeated header and milestone rows;
 - opened as a zip and parsed with defusedxml, its formulas, cached values, dropdowns,
   colours, names, Findings, Change Log and properties are what the docs promise.
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import re
 import shutil
 import tempfile
 import zipfile
@@ -102,7 +104,7 @@ def kitchen_sink(path: Path) -> Path:
             None,
             "+44",
         ],
-        ["Insert Line Above"],  # row 12: a second marker, cleared and logged
+        ["Insert Line Above"],  # row 12: a second marker, kept as the lead wrote it
         [],
         ["Part 1 - Outstanding Transition Actions"],
         ["Ref", "Description", "Milestones", "Due Dates", "Delivery Status", "Progress"],  # 15
@@ -203,32 +205,43 @@ def grid(path: Path) -> Grid:
     return cells
 
 
-def tracked_anchors(plan: Plan) -> dict[str, dict[int, int]]:
-    """Sheet -> table row -> the column planbook's columns follow (RAG, else status), for
-    every row of every table with a Delivery Status: header, repeats, markers, items."""
-    anchors: dict[str, dict[int, int]] = {}
-    for sheet in plan.plan_sheets:
-        for table in sheet.tables:
-            if "status" not in table.header:
-                continue
-            anchor = table.header.get("rag", table.header["status"]).column
-            rows = {table.header_row}
-            rows |= {cells[0].row for cells in table.repeated_headers}
-            rows |= {cell.row for cell in table.markers}
-            rows |= {row.row for item in table.items for row in item.rows}
-            anchors.setdefault(sheet.name, {}).update(dict.fromkeys(rows, anchor))
-    return anchors
-
-
 def position(coordinate: str) -> tuple[int, int]:
     letters, row = coordinate_from_string(coordinate)
     return row, column_index_from_string(letters)
 
 
+def last_used_column(path: Path, sheet: str) -> int:
+    """The last column any cell (``<c r=...>``) or merged range of ``sheet``'s XML names,
+    read from the XML itself: planbook's columns go past it."""
+    root = Xlsx(path).sheet(sheet)
+    references = [c.get("r") for c in root.iter(f"{MAIN}c")]
+    assert None not in references, "a cell with no reference: count the columns by hand"
+    for merged in root.iter(f"{MAIN}mergeCell"):
+        references += merged.get("ref").split(":")
+    return max((position(reference)[1] for reference in references), default=0)
+
+
+def planbook_places(source: Path) -> dict[str, dict[int, set[int]]]:
+    """Sheet -> row -> the columns planbook writes in on that row: its two columns, right
+    past the sheet's last used column, on every tracked table's header row, repeated
+    header rows and milestone rows (the same two for every tracked table of a sheet)."""
+    places: dict[str, dict[int, set[int]]] = {}
+    for sheet in planbook.read_workbook(source).plan_sheets:
+        tracked = [table for table in sheet.tables if "status" in table.header]
+        if not tracked:
+            continue
+        last = last_used_column(source, sheet.name)
+        rows: set[int] = set()
+        for table in tracked:
+            rows.add(table.header_row)
+            rows |= {cells[0].row for cells in table.repeated_headers if cells}
+            rows |= {row.row for item in table.items for row in item.milestones}
+        places[sheet.name] = {row: {last + 1, last + 2} for row in rows}
+    return places
+
+
 def expected_grid(source: Path, changes: tuple[Change, ...]) -> Grid:
-    """Where each input cell must stand in the output, with the logged changes applied:
-    same row; right of the anchor in a tracked table's row, two columns further right."""
-    anchors = tracked_anchors(planbook.read_workbook(source))
+    """The input's cells where they stood, with the logged changes applied."""
     cells = grid(source)
     for change in changes:
         row, column = position(change.cell)
@@ -237,26 +250,18 @@ def expected_grid(source: Path, changes: tuple[Change, ...]) -> Grid:
             values[column] = change.new
         else:
             del values[column]
-    moved: Grid = {}
-    for sheet, rows in cells.items():
-        for row, values in rows.items():
-            anchor = anchors.get(sheet, {}).get(row)
-            for column, value in values.items():
-                shift = 2 if anchor is not None and column > anchor else 0
-                moved.setdefault(sheet, {}).setdefault(row, {})[column + shift] = value
-    return moved
+    return cells
 
 
 def without_planbook_columns(written: Grid, source: Path) -> Grid:
-    """The output's cells less planbook's own two columns in tracked tables' rows."""
-    anchors = tracked_anchors(planbook.read_workbook(source))
+    """The output's cells less planbook's own, where ``planbook_places`` puts them."""
+    places = planbook_places(source)
     kept: Grid = {}
     for sheet, rows in written.items():
         for row, values in rows.items():
-            anchor = anchors.get(sheet, {}).get(row)
-            generated = {anchor + 1, anchor + 2} if anchor is not None else set()
+            own = places.get(sheet, {}).get(row, set())
             kept.setdefault(sheet, {})[row] = {
-                column: value for column, value in values.items() if column not in generated
+                column: value for column, value in values.items() if column not in own
             }
     return kept
 
@@ -410,12 +415,12 @@ def test_closed_as_not_relevant_keeps_its_words_in_the_change_log(
     assert "CLOSED AS NOT RELEVANT" in change.why and "kept" in change.why
 
 
-def test_kitchen_sink_changes_are_the_aliases_the_fill_and_the_second_marker(
+def test_kitchen_sink_changes_are_the_aliases_and_the_fill(
     sink: tuple[Path, FormatResult],
 ) -> None:
+    """Only canonical Delivery Status and RAG: the second marker (A12) is no change."""
     _, result = sink
     assert sorted((c.cell, c.field, c.old, c.new) for c in result.changes) == [
-        ("A12", "marker", "Insert Line Above", ""),
         ("E16", "status", "On hold", "Paused"),
         ("H11", "status", "not  started", "Not started"),
         ("H7", "status", "WIP", "Started"),
@@ -482,17 +487,36 @@ def test_unknown_status_and_rag_are_written_back_as_they_stand(
     assert (plan_cells[9][8], plan_cells[9][9]) == ("Pondering", "Purple")
 
 
-def test_every_input_cell_stands_in_its_row_in_its_column_or_two_right(
+def test_every_input_cell_stands_where_it_stood(
     formatted: tuple[Path, FormatResult],
 ) -> None:
-    """Nothing dropped, no row moved: the header block, notes, titles, unplaced and stray
-    cells, the lead's extra column, the cover, other sheets; normalised values as logged."""
+    """Nothing dropped, nothing moved, nothing added but planbook's own columns: the header
+    block, notes, titles, unplaced and stray cells, the lead's extra column, the cover,
+    other sheets; normalised values as logged."""
     source, result = formatted
     expected = expected_grid(source, result.changes)
     written = without_planbook_columns(grid(result.output), source)
     for sheet, rows in expected.items():
         for row, values in rows.items():
             assert written[sheet].get(row, {}) == values, (sheet, row)
+        added = {row: values for row, values in written[sheet].items() if row not in rows}
+        assert not any(added.values()), (sheet, added)
+
+
+def test_planbook_writes_over_no_input_cell(formatted: tuple[Path, FormatResult]) -> None:
+    """planbook's columns stand past the last used column: no input cell is where they go."""
+    source, _ = formatted
+    cells = grid(source)
+    places = planbook_places(source)
+    assert places
+    clashes = [
+        (sheet, row, column)
+        for sheet, rows in places.items()
+        for row, columns in rows.items()
+        for column in columns
+        if column in cells[sheet].get(row, {})
+    ]
+    assert clashes == []
 
 
 def test_every_replaced_text_is_kept_in_the_change_log(
@@ -514,7 +538,7 @@ def test_the_output_has_the_input_sheets_in_order_then_planbooks_three(
     source, result = formatted
     before = openpyxl.load_workbook(source, read_only=True).sheetnames
     after = openpyxl.load_workbook(result.output, read_only=True).sheetnames
-    assert after == [*before, "Change Log", "Findings", "Legend"]
+    assert after == [*before, "Findings", "Legend", "Change Log"]
 
 
 def test_a_hidden_sheet_stays_hidden_and_the_others_visible(
@@ -584,7 +608,70 @@ def test_the_same_input_and_options_give_byte_identical_files(
     assert one.output.read_bytes() == two.output.read_bytes()
 
 
-def test_planbook_columns_a_lead_moved_are_put_back_beside_rag(tmp_path: Path) -> None:
+def column_inserted(source: Path, target: Path, sheet: str, cells: dict[str, str]) -> Path:
+    """``source`` with a column inserted on ``sheet`` as Excel inserts one: every cell from
+    the first column of ``cells`` on moves one column right, keeping its XML (its style
+    too), and the new column holds ``cells`` (A1 coordinate -> text) as inline strings."""
+    part = Xlsx(source).sheet_part(sheet)
+    column = min(position(coordinate)[1] for coordinate in cells)
+
+    def shifted(match: re.Match[str]) -> str:
+        number = column_index_from_string(match["letters"])
+        number += number >= column
+        return f'<c r="{letter(number)}{match["row"]}"'
+
+    with zipfile.ZipFile(source) as original, zipfile.ZipFile(target, "w") as copy:
+        for info in original.infolist():
+            data = original.read(info.filename)
+            if info.filename == part:
+                text = re.sub(r'<c r="(?P<letters>[A-Z]+)(?P<row>[0-9]+)"', shifted, data.decode())
+                for coordinate, value in cells.items():
+                    row, at = position(coordinate)
+                    after = f'<c r="{letter(at + 1)}{row}"'
+                    assert after in text, after
+                    cell = f'<c r="{coordinate}" t="inlineStr"><is><t>{value}</t></is></c>'
+                    text = text.replace(after, cell + after, 1)
+                data = text.encode()
+            copy.writestr(info, data)
+    return target
+
+
+def test_planbook_columns_a_lead_moved_are_found_by_their_headers_and_written_in_place(
+    tmp_path: Path,
+) -> None:
+    """A lead inserts a Notes column left of planbook's two: the next pass finds them by
+    their headers where they now stand, one column right, and writes them there."""
+    row = ["A1", "Item", "Step", "30/04/2022", None, None, None, "Started", "G", "going"]
+    first = fmt(build(tmp_path / "plan.xlsx", [row]), tmp_path / "once.xlsx")
+    assert [grid(first.output)["Plan"][4].get(c) for c in (11, 12)] == list(PLANBOOK_HEADERS)
+    moved = column_inserted(
+        first.output, tmp_path / "moved.xlsx", "Plan", {"K4": "Notes", "K5": "a note"}
+    )
+    second = fmt(moved, tmp_path / "twice.xlsx")
+    assert (second.changes, second.notices) == ((), ())
+    written = grid(second.output)["Plan"]
+    assert written[4] == dict(enumerate([*HEADER, "Notes", *PLANBOOK_HEADERS], start=1))
+    assert written[5] == {
+        **{column: value for column, value in enumerate(row, start=1) if value is not None},
+        11: "a note",
+        12: "G",
+        13: dt.datetime(2022, 4, 30),
+    }
+    cells = Xlsx(second.output).cells("Plan")
+    assert cells["L5"].formula is not None and "H5=" in cells["L5"].formula
+    assert "M5<PlanbookAsOf" in cells["L5"].formula
+    assert (cells["M5"].formula, cells["M5"].value) == ("DATE(2022,4,30)", "44681")
+    third = fmt(second.output, tmp_path / "thrice.xlsx")
+    assert third.output.read_bytes() == second.output.read_bytes()
+
+
+def test_planbook_columns_found_by_their_headers_hold_planbooks_formulas(
+    tmp_path: Path,
+) -> None:
+    """Derived RAG and Parsed Due Date headers in the input (not in planbook's styles: as
+    another tool, or an earlier planbook, wrote them) with stale values under them: the
+    columns are found by their headers, no lead cell moves, and the milestone row holds
+    planbook's formulas and values there, not the stale ones."""
     header = [*HEADER[:9], "Progress", "Derived RAG", "Parsed Due Date"]
     rows = [
         [
@@ -604,18 +691,30 @@ def test_planbook_columns_a_lead_moved_are_put_back_beside_rag(tmp_path: Path) -
     ]
     source = write_workbook(tmp_path / "moved.xlsx", service_sheet(rows, header))
     result = fmt(source)
-    assert grid(result.output)["Plan"][4] == dict(
-        enumerate([*HEADER[:9], *PLANBOOK_HEADERS, "Progress"], start=1)
+    written = grid(result.output)["Plan"]
+    assert written[4] == dict(enumerate(header, start=1))
+    assert written[5][10] == "going"
+    (table,) = planbook.read_workbook(result.output).plan_sheets[0].tables
+    derived = letter(table.header["rag_derived"].column)
+    parsed = letter(table.header["due_parsed"].column)
+    cells = Xlsx(result.output).cells("Plan")
+    assert cells[f"{derived}5"].formula is not None, cells[f"{derived}5"]
+    assert "PlanbookAsOf" in cells[f"{derived}5"].formula
+    assert cells[f"{derived}5"].value == "G"
+    assert (cells[f"{parsed}5"].formula, cells[f"{parsed}5"].value) == (
+        "DATE(2022,4,30)",
+        str(excel_serial(dt.date(2022, 4, 30))),
     )
-    assert grid(result.output)["Plan"][5][12] == "going"
 
 
 # --------------------------------------------------------------------------- layout
 
 
-def test_planbook_columns_stand_right_beside_rag_in_every_table_with_a_status(
+def test_planbook_columns_stand_past_the_sheets_last_used_column_in_every_tracked_table(
     formatted: tuple[Path, FormatResult],
 ) -> None:
+    """The same two columns for every tracked table of a sheet: on its header row and on
+    each repeated header row."""
     source, result = formatted
     before = [table for _, table in tables_of(planbook.read_workbook(source))]
     seen = []
@@ -624,7 +723,7 @@ def test_planbook_columns_stand_right_beside_rag_in_every_table_with_a_status(
     ):
         if "status" not in old.header:
             continue
-        anchor = old.header.get("rag", old.header["status"]).column
+        last = last_used_column(source, sheet.name)
         seen.append(
             (
                 sheet.name,
@@ -635,17 +734,28 @@ def test_planbook_columns_stand_right_beside_rag_in_every_table_with_a_status(
             )
         )
         assert seen[-1][1:] == (
-            f"{letter(anchor + 1)}{table.header_row}",
+            f"{letter(last + 1)}{table.header_row}",
             "Derived RAG",
-            f"{letter(anchor + 2)}{table.header_row}",
+            f"{letter(last + 2)}{table.header_row}",
             "Parsed Due Date",
         )
+        written = grid(result.output)[sheet.name]
+        for cells in old.repeated_headers:
+            assert [written[cells[0].row].get(last + n) for n in (1, 2)] == list(
+                PLANBOOK_HEADERS
+            ), (sheet.name, cells[0].row)
     assert seen
 
 
-def test_the_samples_tracked_tables_get_planbooks_columns_in_j_and_k(
-    sample_output: Path,
+def test_the_samples_tracked_tables_get_planbooks_columns_past_each_sheets_last_column(
+    sample_path: Path, sample_output: Path
 ) -> None:
+    """Revenues and Benefits and Land Charges end at RAG (I): J and K; IT has Progress
+    (J): K and L. The untracked tables (Forward Looks, Customer Services) get none."""
+    assert {
+        sheet: last_used_column(sample_path, sheet)
+        for sheet in ("Customer Services", "Revenues and Benefits", "Land Charges", "IT")
+    } == {"Customer Services": 7, "Revenues and Benefits": 9, "Land Charges": 9, "IT": 10}
     placed = [
         (
             sheet.name,
@@ -664,32 +774,33 @@ def test_the_samples_tracked_tables_get_planbooks_columns_in_j_and_k(
         ("Land Charges", 14, "J", "K"),
         ("Land Charges", 19, "J", "K"),
         ("Land Charges", 29, None, None),
-        ("IT", 15, "J", "K"),
-        ("IT", 25, "J", "K"),
+        ("IT", 15, "K", "L"),
+        ("IT", 25, "K", "L"),
         ("IT", 79, None, None),
     ]
 
 
-def test_planbook_columns_follow_delivery_status_when_there_is_no_rag(
+def test_a_table_with_a_status_but_no_rag_gets_the_sheets_planbook_columns(
     sink: tuple[Path, FormatResult],
 ) -> None:
+    """The kitchen sink's Part 1 table (status in E, no RAG) gets the same two columns as
+    the sheet's main table, M and N, past the stray cell in L; its own cells stay put."""
     _, result = sink
-    assert grid(result.output)["Plan"][15] == dict(
-        enumerate(
-            [
-                "Ref",
-                "Description",
-                "Milestones",
-                "Due Dates",
-                "Delivery Status",
-                *PLANBOOK_HEADERS,
-                "Progress",
-            ],
-            start=1,
-        )
-    )
-    assert grid(result.output)["Plan"][16][8] == "waiting"
-    assert grid(result.output)["Plan"][16][9] == 42
+    written = grid(result.output)["Plan"]
+    header = ["Ref", "Description", "Milestones", "Due Dates", "Delivery Status", "Progress"]
+    assert written[15] == {
+        **dict(enumerate(header, start=1)),
+        13: "Derived RAG",
+        14: "Parsed Due Date",
+    }
+    assert written[16] == {
+        **dict(enumerate(["T1", "Transition", "Hand over", "By 30 June 2022"], start=1)),
+        5: "Paused",
+        6: "waiting",
+        7: 42,
+        13: "A",
+        14: dt.datetime(2022, 6, 30),
+    }
 
 
 def test_a_forward_look_gets_no_planbook_columns(sink: tuple[Path, FormatResult]) -> None:
@@ -717,17 +828,22 @@ def test_a_table_with_rag_but_no_delivery_status_gets_no_planbook_columns(
     )
 
 
-def test_cells_right_of_rag_move_exactly_two_columns_in_the_kitchen_sink(
-    sink: tuple[Path, FormatResult],
-) -> None:
+def test_no_lead_cell_moves_in_the_kitchen_sink(sink: tuple[Path, FormatResult]) -> None:
+    """Progress, the lead's own Notes column and a stray cell stay in J, K and L; planbook's
+    cells go past them, in M and N."""
     _, result = sink
-    row = grid(result.output)["Plan"][7]
-    assert {column: row[column] for column in (8, 9, 12, 13, 14)} == {
+    assert grid(result.output)["Plan"][7] == {
+        **dict(enumerate(["K1", "Move the office", "Pack", dt.datetime(2022, 3, 1)], start=1)),
+        5: "Ann",
+        6: "O1",
+        7: "Hart",
         8: "Started",
         9: "R",
-        12: "boxes bought",
-        13: "the lead's own note",
-        14: "a stray cell",
+        10: "boxes bought",
+        11: "the lead's own note",
+        12: "a stray cell",
+        13: "R",
+        14: dt.datetime(2022, 3, 1),
     }
 
 
@@ -740,22 +856,29 @@ def test_rows_outside_tables_do_not_move_right_of_rag(sink: tuple[Path, FormatRe
     }
 
 
-def test_only_the_first_insert_line_above_marker_is_kept(sink: tuple[Path, FormatResult]) -> None:
-    _, result = sink
+def test_every_insert_line_above_marker_stays_as_the_lead_wrote_it(
+    sink: tuple[Path, FormatResult],
+) -> None:
+    """planbook changes only canonical Delivery Status and RAG in the lead's cells: a
+    second marker in a table is the lead's to remove."""
+    source, result = sink
     written = grid(result.output)["Plan"]
-    assert (written.get(10), written.get(12)) == ({1: "Insert Line Above"}, None)
-    dropped = [c for c in result.changes if c.field == "marker"]
-    assert [(c.sheet, c.cell, c.old, c.new) for c in dropped] == [
-        ("Plan", "A12", "Insert Line Above", "")
-    ]
+    assert (written.get(10), written.get(12)) == (
+        {1: "Insert Line Above"},
+        {1: "Insert Line Above"},
+    )
+    assert [c for c in result.changes if c.field == "marker"] == []
+    before, after = Xlsx(source).cells("Plan"), Xlsx(result.output).cells("Plan")
+    assert (after["A10"], after["A12"]) == (before["A10"], before["A12"])
 
 
-def test_rows_under_a_repeated_header_with_moved_columns_keep_planbook_columns_beside_rag(
+def test_rows_under_a_repeated_header_with_moved_columns_read_that_headers_columns(
     tmp_path: Path,
 ) -> None:
     """docs/reading.md: the rows below a repeated header are read by its columns. Its
-    RAG stands one column further right, so planbook's columns must follow that RAG, and
-    the row's formula must read that row's own Delivery Status (F5, not E5)."""
+    Delivery Status stands one column further right (I, not H), so the row's formula must
+    read that row's own status cell (I7); planbook's columns are the sheet's (L and M, past
+    the repeated header's Progress in K), on both header rows."""
     shifted = [None, *HEADER]
     rows = [
         ["A1", "Item", "Step", "30/04/2022", None, None, None, "Started", "G", "going"],
@@ -765,15 +888,24 @@ def test_rows_under_a_repeated_header_with_moved_columns_keep_planbook_columns_b
     source = build(tmp_path / "repeat.xlsx", rows)
     result = fmt(source)
     written = grid(result.output)["Plan"]
+    assert [written[4].get(c) for c in (10, 11, 12, 13)] == [
+        "Progress",
+        None,
+        "Derived RAG",
+        "Parsed Due Date",
+    ]
     assert [written[6].get(c) for c in (9, 10, 11, 12, 13)] == [
         HEADER[7],
         HEADER[8],
+        "Progress",
         "Derived RAG",
         "Parsed Due Date",
-        "Progress",
     ]
-    formula = Xlsx(result.output).cells("Plan")["K7"].formula
-    assert formula is not None and "I7=" in formula
+    cells = Xlsx(result.output).cells("Plan")
+    assert cells["L5"].formula is not None and "H5=" in cells["L5"].formula
+    formula = cells["L7"].formula
+    assert formula is not None and "I7=" in formula and "M7<PlanbookAsOf" in formula
+    assert (cells["L7"].value, cells["M7"].formula) == ("A", "DATE(2022,5,1)")
 
 
 # --------------------------------------------------------------------------- the written XML
@@ -805,10 +937,10 @@ def test_derived_rag_cells_hold_a_formula_and_planbooks_value(
 
 
 def test_derived_rag_formula_reads_the_rows_status_and_parsed_date(sample_xlsx: Xlsx) -> None:
-    assert sample_xlsx.cells("IT")["J19"].formula == (
-        'IF(H19="Complete","B",IF(AND(ISNUMBER(K19),K19<PlanbookAsOf),"R",'
-        'IF(H19="Paused","A",IF(NOT(ISNUMBER(K19)),"",'
-        'IF(K19-PlanbookAsOf<=PlanbookAmberDays,"A","G")))))'
+    assert sample_xlsx.cells("IT")["K19"].formula == (
+        'IF(H19="Complete","B",IF(AND(ISNUMBER(L19),L19<PlanbookAsOf),"R",'
+        'IF(H19="Paused","A",IF(NOT(ISNUMBER(L19)),"",'
+        'IF(L19-PlanbookAsOf<=PlanbookAmberDays,"A","G")))))'
     )
 
 
@@ -873,6 +1005,40 @@ def test_status_and_rag_cells_have_dropdowns_from_the_schema(
         for name, values in (("status", statuses), ("rag", rags)):
             if name in table.header:
                 assert lists[f"{table.columns[name]}{first}"] == values, (sheet.name, name)
+
+
+def test_planbooks_dropdowns_say_they_are_planbooks(sample_xlsx: Xlsx) -> None:
+    """A later pass knows its own dropdowns by their error title, and replaces only them."""
+    titles = {
+        validation.get("errorTitle")
+        for sheet in ("Revenues and Benefits", "Land Charges", "IT")
+        for validation in sample_xlsx.sheet(sheet).iter(f"{MAIN}dataValidation")
+    }
+    assert titles == {"planbook: not a known value"}
+
+
+def test_a_leads_own_dropdown_on_delivery_status_is_kept_and_reported(tmp_path: Path) -> None:
+    """Where the lead has a validation of their own, theirs wins: planbook adds no dropdown
+    there, and says so in the Findings (PB120)."""
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    rows = [
+        ["A1", "Item", "Step", "30/04/2022", None, None, None, "Started", "G"],
+        [None, None, "Step 2", "31/05/2022", None, None, None, "Not started", "G"],
+    ]
+    source = build(tmp_path / "plan.xlsx", rows)
+    workbook = openpyxl.load_workbook(source)
+    own = DataValidation(type="list", formula1='"Yes,No"', sqref="H5:H6")
+    workbook["Plan"].add_data_validation(own)
+    workbook.save(source)
+    result = fmt(source)
+    lists = data_validations(Xlsx(result.output), "Plan")
+    assert lists["H5:H6"] == '"Yes,No"'
+    assert [sqref for sqref in lists if sqref.startswith("H")] == ["H5:H6"]
+    assert lists["I5:I6"] == '"R,A,G,n/a"'
+    found = [(f.code, f.cell) for f in result.report.findings if f.code == "PB120"]
+    assert found == [("PB120", "H5")]
+    assert "PB120" in [row[1] for row in Xlsx(result.output).rows("Findings")[2:]]
 
 
 def conditional_formats(xlsx: Xlsx, sheet: str) -> dict[str, list[tuple[str, str, str]]]:
@@ -976,20 +1142,35 @@ def test_change_log_has_its_header_and_a_row_per_change(
     ]
 
 
-def test_workbook_properties_give_the_title_and_the_as_of_date(sample_xlsx: Xlsx) -> None:
-    core = sample_xlsx.xml("docProps/core.xml")
-    dc = "{http://purl.org/dc/elements/1.1/}"
-    terms = "{http://purl.org/dc/terms/}"
-    assert core.findtext(f"{dc}title") == "Annual Plan 2022/3"
-    assert core.findtext(f"{terms}created") == "2022-03-17T00:00:00Z"
-    assert "as of 2022-03-17" in core.findtext(f"{dc}description")
-    assert "amber within 30 days" in core.findtext(f"{dc}description")
+def custom_properties(xlsx: Xlsx) -> dict[str, str]:
+    """docProps/custom.xml: name -> value."""
+    root = xlsx.xml("docProps/custom.xml")
+    return {prop.get("name"): "".join(prop.itertext()) for prop in root}
 
 
-def test_without_a_cover_the_title_names_the_services(tmp_path: Path) -> None:
-    source = build(tmp_path / "plan.xlsx", [["A1", "Item", "Step", "30/04/2022"]])
-    core = Xlsx(fmt(source).output).xml("docProps/core.xml")
-    assert core.findtext("{http://purl.org/dc/elements/1.1/}title") == "Annual plan: Test 2022/23"
+def test_core_properties_are_carried_byte_for_byte(sample_path: Path, sample_xlsx: Xlsx) -> None:
+    """The lead's title, author and dates are theirs: planbook sets none of them."""
+    assert sample_xlsx.parts["docProps/core.xml"] == Xlsx(sample_path).parts["docProps/core.xml"]
+
+
+def test_custom_properties_give_the_as_of_date_and_the_amber_window(sample_xlsx: Xlsx) -> None:
+    assert custom_properties(sample_xlsx) == {
+        "planbook as of": "2022-03-17",
+        "planbook amber days": "30",
+    }
+
+
+def test_without_a_fixed_as_of_the_custom_property_says_today(
+    sample_path: Path, tmp_path: Path
+) -> None:
+    result = run(
+        "format", str(sample_path), "-o", str(tmp_path / "live.xlsx"), "--amber-days", "14"
+    )
+    assert result.exit_code == 0, result.output
+    assert custom_properties(Xlsx(tmp_path / "live.xlsx")) == {
+        "planbook as of": "today",
+        "planbook amber days": "14",
+    }
 
 
 # --------------------------------------------------------------------------- the change log
@@ -1021,6 +1202,13 @@ def test_a_change_log_in_the_input_is_carried_forward_with_new_rows_below(
         "Change Log": [list(CHANGE_COLUMNS), earlier],
     }
     result = fmt(write_workbook(tmp_path / "plan.xlsx", sheets))
+    # The Change Log stays where it stood; Findings and Legend are appended after it.
+    assert openpyxl.load_workbook(result.output, read_only=True).sheetnames == [
+        "Plan",
+        "Change Log",
+        "Findings",
+        "Legend",
+    ]
     assert Xlsx(result.output).rows("Change Log") == [
         list(CHANGE_COLUMNS),
         earlier,
@@ -1061,10 +1249,10 @@ def test_text_that_looks_like_a_formula_stays_text(tmp_path: Path, text: str, fi
             text if field == "progress" else None,
         ]
         sheets, sheet = service_sheet([row]), "Plan"
-        coordinate = "B5" if field == "description" else "L5"
+        coordinate = "B5" if field == "description" else "J5"
     result = fmt(write_workbook(tmp_path / "plan.xlsx", sheets))
     cell = Xlsx(result.output).cells(sheet)[coordinate]
-    # A string, shared or inline (the writer's constant-memory mode writes them inline).
+    # A string, shared or inline: the lead's cell is carried in the form the input has it.
     assert cell.kind in ("s", "inlineStr")
     assert (cell.formula, cell.value) == (None, text)
 
@@ -1078,9 +1266,7 @@ def test_no_formula_is_written_but_planbooks_own(sink: tuple[Path, FormatResult]
         for coordinate, cell in xlsx.cells(sheet).items()
         if cell.formula is not None
     }
-    assert formulas == {("Plan", f"{column}{row}") for column in "JK" for row in (7, 8, 9, 11)} | {
-        ("Plan", f"{column}16") for column in "FG"
-    }
+    assert formulas == {("Plan", f"{column}{row}") for column in "MN" for row in (7, 8, 9, 11, 16)}
 
 
 def test_numbers_stay_numbers_and_dates_dates(sink: tuple[Path, FormatResult]) -> None:
@@ -1090,7 +1276,7 @@ def test_numbers_stay_numbers_and_dates_dates(sink: tuple[Path, FormatResult]) -
     assert (notes["B1"].data_type, notes["B1"].value) == ("n", 3.5)
     assert (notes["A2"].is_date, notes["A2"].value) == (True, dt.datetime(2022, 1, 2))
     assert (plan["D7"].is_date, plan["D7"].value) == (True, dt.datetime(2022, 3, 1))
-    assert (plan["I16"].data_type, plan["I16"].value) == ("n", 42)
+    assert (plan["G16"].data_type, plan["G16"].value) == ("n", 42)
     assert (plan["F20"].data_type, plan["F20"].value) == ("n", 3.5)
     assert (workbook["Cover"]["A7"].data_type, workbook["Cover"]["A7"].value) == ("n", 1)
 
@@ -1178,7 +1364,8 @@ def test_in_place_and_an_output_together_are_refused(sample_path: Path, tmp_path
 
 
 def failing_writer(path: Path, *args: Any, **kwargs: Any) -> None:
-    """Starts the file, then fails as a full disk would."""
+    """Stands in for ``write_package`` (the zip of the patched parts, written to ``path``):
+    starts the file, then fails as a full disk would."""
     path.write_bytes(b"PK\x03\x04 half a workbook")
     raise OSError(28, "No space left on device")
 
@@ -1186,7 +1373,7 @@ def failing_writer(path: Path, *args: Any, **kwargs: Any) -> None:
 def test_a_failure_while_writing_leaves_no_output_and_no_temporary_file(
     sample_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(planbook.write, "write_xlsx", failing_writer)
+    monkeypatch.setattr(planbook.write.patch, "write_package", failing_writer)
     out = tmp_path / "out"
     out.mkdir()
     result = run("format", str(sample_path), "-o", str(out / "plan.xlsx"), "--as-of", "2022-03-17")
@@ -1200,7 +1387,7 @@ def test_a_failure_while_writing_leaves_an_earlier_output_as_it_was(
 ) -> None:
     out = tmp_path / "plan.xlsx"
     out.write_bytes(b"last month's output")
-    monkeypatch.setattr(planbook.write, "write_xlsx", failing_writer)
+    monkeypatch.setattr(planbook.write.patch, "write_package", failing_writer)
     with pytest.raises(PlanbookError):
         fmt(sample_path, out)
     assert out.read_bytes() == b"last month's output"
@@ -1210,54 +1397,108 @@ def test_a_failure_while_writing_leaves_an_earlier_output_as_it_was(
 def test_a_failure_while_writing_in_place_leaves_the_input_as_it_was(
     sample_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """The backup is taken once the new workbook is whole, just before it replaces the
+    input: a write that fails replaces nothing and leaves neither backup nor partial file."""
     source = tmp_path / "plan.xlsx"
     shutil.copy2(sample_path, source)
     original = source.read_bytes()
-    monkeypatch.setattr(planbook.write, "write_xlsx", failing_writer)
+    monkeypatch.setattr(planbook.write.patch, "write_package", failing_writer)
     with pytest.raises(PlanbookError):
         fmt(source, None, in_place=True)
     assert source.read_bytes() == original
-    assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "plan.backup-2022-03-17.xlsx",
-        "plan.xlsx",
-    ]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.xlsx"]
 
 
 @pytest.mark.parametrize("name", ["out.xlsm", "out.csv", "out", "out.xls"])
 def test_an_output_not_ending_xlsx_is_refused(sample_path: Path, tmp_path: Path, name: str) -> None:
+    """The sample has no macros: an .xlsm out of it is refused too."""
     result = run("format", str(sample_path), "-o", str(tmp_path / name))
     assert (result.exit_code, result.stdout) == (2, "")
     assert result.stderr.count("\n") == 1 and ".xlsx" in result.stderr
     assert list(tmp_path.iterdir()) == []
 
 
+VBA_PROJECT = b"\xd0\xcf\x11\xe0 not really VBA"
+MACRO_WORKBOOK = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
+PLAIN_WORKBOOK = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
+VBA_RELATIONSHIP = "http://schemas.microsoft.com/office/2006/relationships/vbaProject"
+
+
 def macro_workbook(tmp_path: Path) -> Path:
-    """An .xlsx with a `xl/vbaProject.bin` member, renamed .xlsm."""
+    """A plan saved as Excel saves an .xlsm: the workbook part of the macro-enabled content
+    type, with a relationship to its `xl/vbaProject.bin`."""
     plain = build(tmp_path / "plain.xlsx", [["A1", "Item", "Step", "30/04/2022"]])
     macros = tmp_path / "plan.xlsm"
+    relationship = f'<Relationship Id="rIdVba" Type="{VBA_RELATIONSHIP}" Target="vbaProject.bin"/>'
+    binary = '<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/>'
     with zipfile.ZipFile(plain) as source, zipfile.ZipFile(macros, "w") as target:
         for info in source.infolist():
-            target.writestr(info, source.read(info.filename))
-        target.writestr("xl/vbaProject.bin", b"\xd0\xcf\x11\xe0 not really VBA")
+            data = source.read(info.filename).decode()
+            if info.filename == "[Content_Types].xml":
+                assert PLAIN_WORKBOOK in data
+                data = data.replace(PLAIN_WORKBOOK, MACRO_WORKBOOK)
+                data = data.replace("<Default ", binary + "<Default ", 1)
+            elif info.filename == "xl/_rels/workbook.xml.rels":
+                data = data.replace("</Relationships>", relationship + "</Relationships>")
+            target.writestr(info, data)
+        target.writestr("xl/vbaProject.bin", VBA_PROJECT)
     return macros
 
 
-def test_a_macro_workbook_is_read_and_its_macros_are_not_carried_over(tmp_path: Path) -> None:
+def macro_parts(path: Path) -> tuple[bytes | None, str, bool]:
+    """(the VBA project's bytes, or None; the workbook part's content type; whether the
+    workbook's relationships name a VBA project)."""
+    xlsx = Xlsx(path)
+    types = {
+        override.get("PartName"): override.get("ContentType")
+        for override in xlsx.xml("[Content_Types].xml")
+        if override.get("PartName")
+    }
+    rels = xlsx.xml("xl/_rels/workbook.xml.rels")
+    return (
+        xlsx.parts.get("xl/vbaProject.bin"),
+        types["/xl/workbook.xml"],
+        any(rel.get("Type") == VBA_RELATIONSHIP for rel in rels),
+    )
+
+
+def test_a_macro_workbook_written_to_an_xlsx_leaves_its_macros_out_with_a_notice(
+    tmp_path: Path,
+) -> None:
     source = macro_workbook(tmp_path)
+    assert macro_parts(source) == (VBA_PROJECT, MACRO_WORKBOOK, True)
     out = tmp_path / "out.xlsx"
     result = run("format", str(source), "-o", str(out), "--as-of", "2022-03-17")
     assert result.exit_code == 0, result.output
     assert result.stderr == (
-        "planbook: note: plan.xlsm has macros: they are not carried over (never run)\n"
+        "planbook: note: plan.xlsm has macros: they are left out of the .xlsx (never run); "
+        "write to an .xlsm to keep them\n"
     )
     assert grid(out)["Plan"][5][2] == "Item"
     assert not any("vba" in name.lower() for name in zipfile.ZipFile(out).namelist())
+    assert macro_parts(out) == (None, PLAIN_WORKBOOK, False)
 
 
-def test_a_macro_workbook_cannot_be_formatted_in_place(tmp_path: Path) -> None:
+def test_a_macro_workbook_written_to_an_xlsm_keeps_its_macros_byte_for_byte(
+    tmp_path: Path,
+) -> None:
     source = macro_workbook(tmp_path)
-    result = run("format", str(source), "--in-place")
-    assert result.exit_code == 2 and ".xlsx" in result.stderr
+    out = tmp_path / "out.xlsm"
+    result = run("format", str(source), "-o", str(out), "--as-of", "2022-03-17")
+    assert (result.exit_code, result.stderr) == (0, ""), result.output
+    assert grid(out)["Plan"][5][2] == "Item"
+    assert macro_parts(out) == (VBA_PROJECT, MACRO_WORKBOOK, True)
+
+
+def test_a_macro_workbook_is_formatted_in_place_keeping_its_macros(tmp_path: Path) -> None:
+    source = macro_workbook(tmp_path)
+    original = source.read_bytes()
+    result = run("format", str(source), "--in-place", "--as-of", "2022-03-17")
+    assert (result.exit_code, result.stderr) == (0, ""), result.output
+    assert (tmp_path / "plan.backup-2022-03-17.xlsm").read_bytes() == original
+    assert source.read_bytes() != original
+    assert macro_parts(source) == (VBA_PROJECT, MACRO_WORKBOOK, True)
+    assert "Findings" in openpyxl.load_workbook(source, read_only=True).sheetnames
 
 
 # --------------------------------------------------------------------------- the command
