@@ -191,6 +191,24 @@ def empty_relationships() -> Any:
 PartContent = bytes | Callable[[], Iterator[bytes]]
 
 
+def spooled(chunks: Iterable[bytes]) -> PartContent:
+    """A part made now and written later, kept in a temporary file meanwhile: a big
+    sheet's patched bytes are not held in memory while the others are made."""
+    import tempfile
+
+    spool = tempfile.TemporaryFile()  # noqa: SIM115 (closed once replayed)
+    for chunk in chunks:
+        spool.write(chunk)
+
+    def replay() -> Iterator[bytes]:
+        spool.seek(0)
+        while block := spool.read(1 << 20):
+            yield block
+        spool.close()
+
+    return replay
+
+
 def write_package(
     target: Any,
     package: Package,

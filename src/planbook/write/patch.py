@@ -81,6 +81,7 @@ from planbook.write.package import (
     relationships_part,
     serialise_xml,
     sheet_entries,
+    spooled,
     write_package,
 )
 from planbook.write.prepare import Change, is_tracked, planbook_cells
@@ -335,8 +336,8 @@ class _Patcher:
 
         data = self.package.read(part)
         stream = patch_worksheet(data, edits, edit_frame, patch)
-        content = b"".join(stream())  # whole before writing: the loss report comes first
-        self.replaced[part] = content
+        # Made in full before anything is written: the loss report comes first.
+        self.replaced[part] = spooled(stream())
         self.kept_formulas = getattr(self, "kept_formulas", set())
         self.kept_formulas |= {(sheet.name, row, column) for row, column in patch.kept_formulas}
         for row, column in patch.overwritten:
@@ -366,11 +367,13 @@ class _Patcher:
                     "text", c.header, style=looks.header
                 )
         segments = table_segments(table)
+        # One formula per segment, its row number filled in per row: compiling the rules
+        # for each of a hundred thousand rows would cost more than all the rest.
+        templates: dict[tuple[int | None, int], str] = {}
         for item in table.items:
             for row in item.milestones:
                 segment = next(s for s in reversed(segments) if s.header_row <= row.row)
                 status = segment.columns.get("status")
-                status_ref = f"{column_letter(status)}{row.row}" if status else None
                 due_cell = row.get("due")
                 due_ref = None
                 if (
@@ -381,18 +384,20 @@ class _Patcher:
                     due_ref = f"{column_letter(segment.columns['due'])}{row.row}"
                 milestone = self.derivation.milestone(sheet.name, row.row)
                 rag, serial = cached_values(milestone)
-                parsed_ref = f"{column_letter(columns['due_parsed'])}{row.row}"
                 day = milestone.due_date if milestone is not None else None
                 wanted = edits.setdefault(row.row, {})
                 wanted[columns["due_parsed"]] = CellEdit(
                     "formula", parsed_due_formula(due_ref, day), serial, looks.date
                 )
-                wanted[columns["rag_derived"]] = CellEdit(
-                    "formula",
-                    derived_rag_formula(status_ref, parsed_ref, self.vocabularies.status),
-                    rag,
-                    looks.derived,
-                )
+                key = (status, columns["due_parsed"])
+                if key not in templates:
+                    templates[key] = derived_rag_formula(
+                        f"{column_letter(status)}\0" if status else None,
+                        f"{column_letter(columns['due_parsed'])}\0",
+                        self.vocabularies.status,
+                    )
+                formula = templates[key].replace("\0", str(row.row))
+                wanted[columns["rag_derived"]] = CellEdit("formula", formula, rag, looks.derived)
 
     def _drop_kept_formula_changes(self) -> None:
         """A value the lead's own formula gives is left to the formula: no change made."""

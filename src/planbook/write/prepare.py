@@ -221,7 +221,7 @@ def _prepare_row(
         elif name == "rag":
             cell = _canonical_rag(sheet, cell, vocabularies, changes)
         cells[name] = cell
-    return dataclasses.replace(row, cells=cells)
+    return TableRow(row.row, cells, row.extra, row.stray)
 
 
 def _canonical_status(
@@ -293,6 +293,6 @@ def _attach(sheet: PlanSheet, table: Table, derivation: Derivation) -> Table:
                 cells["rag_derived"] = Cell(row.row, columns["rag_derived"], rag)
             if due is not None:
                 cells["due_parsed"] = Cell(row.row, columns["due_parsed"], due)
-            rows.append(dataclasses.replace(row, cells=cells))
+            rows.append(TableRow(row.row, cells, row.extra, row.stray))
         items.append(Item(tuple(rows)))
     return dataclasses.replace(table, items=tuple(items))

@@ -57,6 +57,7 @@ class SheetPatch:
 
 
 _CELL_REFERENCE = re.compile(rb'\br="([A-Z]{1,3})([0-9]{1,7})"')
+_FIRST_REFERENCE = re.compile(rb'r="([A-Z]{1,3})[0-9]{1,7}"')
 _ROW_NUMBER = re.compile(rb'\br="([0-9]{1,7})"')
 _SPANS = re.compile(rb'\bspans="([0-9]+):([0-9]+)"')
 _MARKER = "\ue000planbook-rows\ue000"
@@ -183,7 +184,8 @@ def _patched_rows(
         if pending and pending[0] == number:
             yield rows[position : match.start()]
             wanted = edits[pending.pop(0)]
-            yield _uncached(_patched_row(prefix, number, tag, body, wanted, patch), prefix, patch)
+            body = _uncached(body, prefix, patch)
+            yield _patched_row(prefix, number, tag, body, wanted, patch)
             position = row_end
         elif patch.changed_columns and b"<" + prefix + b"f" in body:
             yield rows[position : match.start()]
@@ -265,6 +267,7 @@ def _patched_row(
     wanted: dict[int, CellEdit],
     patch: SheetPatch,
 ) -> bytes:
+    kept, body = _split_before(prefix, body, min(wanted))
     cells = list(_cells(prefix, body))
     # A cell without a reference stands after the one before it: give each one its
     # reference, so the cells planbook inserts do not shift them.
@@ -304,7 +307,28 @@ def _patched_row(
     if tag.endswith(b"/>"):
         tag = tag[:-2].rstrip() + b">"
     inner = b"".join(existing[column] for column in columns)
-    return tag + inner + b"</" + prefix + b"row>"
+    return tag + kept + inner + b"</" + prefix + b"row>"
+
+
+def _split_before(prefix: bytes, body: bytes, column: int) -> tuple[bytes, bytes]:
+    """The row's cells left of ``column`` (copied as they are) and the rest (edited).
+
+    Walks back from the row's end, so a row planbook only appends to (its columns past
+    the last used one) is never parsed cell by cell. A cell whose reference is not its
+    first attribute (or has none) sends the whole row to be edited."""
+    opening = b"<" + prefix + b"c "
+    end = len(body)
+    while (start := body.rfind(opening, 0, end)) >= 0:
+        reference = _FIRST_REFERENCE.match(body, start + len(opening))
+        if reference is None:
+            return b"", body
+        if column_number(reference.group(1)) < column:
+            tag_end = body.index(b">", start) + 1
+            if body[tag_end - 2 : tag_end] != b"/>":
+                tag_end = body.index(b"</" + prefix + b"c>", tag_end) + len(prefix) + 4
+            return body[:tag_end], body[tag_end:]
+        end = start
+    return b"", body
 
 
 _STYLE = re.compile(rb'\bs="([0-9]+)"')
@@ -345,7 +369,7 @@ def _cell_xml(prefix: bytes, row: int, column: int, edit: CellEdit, old: bytes |
     if style is None and old is not None:
         found = _STYLE.search(old[: old.index(b">")])
         style = int(found.group(1)) if found else None
-    if style:
+    if style is not None:
         attributes += f' s="{style}"'
     if edit.kind == "text":
         text = escape(edit.text)

@@ -37,6 +37,7 @@ from planbook.model import (
     LEGEND_SHEET,
     Cell,
     CellValue,
+    Comment,
     CoverSheet,
     Plan,
     PlanSheet,
@@ -120,6 +121,12 @@ class _SheetWriter:
     ) -> None:
         self.writes.append((row, column, _Formula(formula), cell_format, cached))
 
+    def add_comments(self, comments: Iterable[Comment]) -> None:
+        """The leads' notes, each at its cell: written in row order with the cells, as
+        constant-memory mode refuses (silently) a note on a row already left behind."""
+        for comment in comments:
+            self.writes.append((comment.row, comment.column, comment, None, None))
+
     def format(self, role: dict[str, Any], number_format: str | None = None) -> Any:
         """The format of a role (the same dict object for every cell of that role)."""
         key = (id(role), number_format)
@@ -173,9 +180,16 @@ class _SheetWriter:
                     self.worksheet.set_row(row - 1, min(15 * lines[row], 409))
             if isinstance(value, _Formula):
                 self.worksheet.write_formula(row - 1, column - 1, value, style, cached)
+            elif isinstance(value, Comment):
+                self._write_note(value)
             else:
                 self._write_value(row, column, value, style)
         self.writes.clear()
+
+    def _write_note(self, comment: Comment) -> None:
+        text = _within_limit(comment.text)
+        options = {"author": comment.author} if comment.author else {}
+        self.worksheet.write_comment(comment.row - 1, comment.column - 1, text, options)
 
     def _write_value(self, row: int, column: int, value: CellValue, role: dict[str, Any]) -> None:
         sheet, r, c = self.worksheet, row - 1, column - 1
@@ -196,6 +210,14 @@ class _SheetWriter:
 
 class _Formula(str):
     """A formula planbook wrote itself (text from a cell never becomes one)."""
+
+
+def _within_limit(text: str) -> str:
+    """At most Excel's 32,767 UTF-16 units a note (XlsxWriter drops a longer one)."""
+    while len(text.encode("utf-16-le")) // 2 > EXCEL_CELL_LIMIT:
+        excess = len(text.encode("utf-16-le")) // 2 - EXCEL_CELL_LIMIT
+        text = text[: min(len(text) - excess, EXCEL_CELL_LIMIT)]
+    return text
 
 
 def write_xlsx(
@@ -338,6 +360,7 @@ def _write_plan_sheet(
         if name in ours
     }
     writer.add_cells(cell for cell in sheet.cells() if (cell.row, cell.column) not in generated)
+    writer.add_comments(sheet.comments)
     for table in sheet.tables:
         if "rag_derived" in table.header:
             _write_derived_columns(writer, sheet, table, vocabularies, derivation)
