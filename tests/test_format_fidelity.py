@@ -555,6 +555,7 @@ def test_the_checkers_find_nothing_between_a_workbook_and_itself(
     assert len(problems) == 2 * len(headers) + len(rows)  # no planbook columns in the input
 
 
+@pytest.mark.filterwarnings("ignore:.*extension is not supported:UserWarning")
 def test_the_checkers_catch_a_plain_openpyxl_round_trip(cases: Cases, tmp_path: Path) -> None:
     """openpyxl keeps values but drops threaded comments, cached values, the chart sheet's
     chart, extension lists...: the checkers must say so."""
