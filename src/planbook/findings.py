@@ -46,6 +46,8 @@ CODES: dict[str, Code] = {
         Code("PB105", _WARNING, "shifted-value"),
         Code("PB106", _ERROR, "missing-column"),
         Code("PB107", _INFO, "extra-column"),
+        # Writing back: where planbook leaves the lead's own settings in charge.
+        Code("PB120", _INFO, "lead-validation-kept"),
         # Vocabularies: statuses, RAG, councils.
         Code("PB201", _WARNING, "status-alias"),
         Code("PB202", _ERROR, "unknown-status"),

@@ -453,7 +453,7 @@ class _Patcher:
         for kind, content in own.items():
             if kind in previous:
                 self.replaced[previous[kind].part] = content.xml()
-                written[kind] = kind
+                written[kind] = previous[kind].name
                 continue
             name = _free_name(kind, taken)
             part = self._new_sheet_part()
@@ -468,15 +468,22 @@ class _Patcher:
         return written
 
     def _own_entries(self, entries: list[Any]) -> dict[str, Any]:
-        """planbook's sheets from an earlier pass, by kind: their workbook entries."""
-        existing = {sheet.name: sheet for sheet in self.source_plan.sheets}
+        """planbook's sheets from an earlier pass, by kind: their workbook entries. The
+        Change Log is found by its name; Findings and Legend by their first cell, since a
+        lead's own sheet may have taken the name (then planbook's is ``Findings (planbook)``)."""
         found = {}
         for kind in (FINDINGS_SHEET, LEGEND_SHEET, CHANGE_LOG_SHEET):
-            previous = existing.get(kind)
-            ours = kind == CHANGE_LOG_SHEET or (
-                isinstance(previous, OtherSheet) and previous.made_by_planbook
+            sheet = next(
+                (
+                    s
+                    for s in self.source_plan.sheets
+                    if isinstance(s, OtherSheet)
+                    and (s.name == kind if kind == CHANGE_LOG_SHEET else s.made_by_planbook)
+                    and s.name.startswith(kind)
+                ),
+                None,
             )
-            entry = next((e for e in entries if e.name == kind), None) if ours else None
+            entry = next((e for e in entries if sheet and e.name == sheet.name), None)
             if entry is not None and entry.part is not None and entry.part in self.package:
                 found[kind] = entry
         return found
