@@ -734,11 +734,16 @@ def test_zip_slip_member_names_go_nowhere(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- macros
 
 
-def test_a_macro_workbook_is_read_and_formatted_without_its_macros(tmp_path: Path) -> None:
+VBA_PROJECT = OLE2_SIGNATURE + b'Attribute VB_Name = "Module1"' * 16
+
+
+def test_a_macro_workbook_is_read_and_formatted_its_macros_never_run(tmp_path: Path) -> None:
+    """An .xlsm is read (its macros never run); written to an .xlsx its macros are left
+    out, with a notice; written to an .xlsm, or in place, they are carried byte for byte."""
     path = rezip(
         plan(tmp_path, "valid.xlsx"),
         tmp_path / "plan.xlsm",
-        add={"xl/vbaProject.bin": OLE2_SIGNATURE + b'Attribute VB_Name = "Module1"' * 16},
+        add={"xl/vbaProject.bin": VBA_PROJECT},
     )
     with unchanged(path):
         checked = invoke("check", path)
@@ -747,11 +752,26 @@ def test_a_macro_workbook_is_read_and_formatted_without_its_macros(tmp_path: Pat
         assert read_workbook(path).has_macros
         formatted = invoke("format", path, "-o", tmp_path / "out.xlsx")
         assert_clean_run(formatted, 0)
-        assert "macros" in formatted.stderr and "not carried over" in formatted.stderr
-        assert_error_line(invoke("format", path, "-o", tmp_path / "out.xlsm"), ".xlsx")
-        assert_error_line(invoke("format", path, "--in-place"), ".xlsx")
+        assert "macros" in formatted.stderr and "left out of the .xlsx" in formatted.stderr
+        kept = invoke("format", path, "-o", tmp_path / "out.xlsm")
+        assert_clean_run(kept, 0)
+        assert kept.stderr == ""
     with zipfile.ZipFile(tmp_path / "out.xlsx") as archive:
         assert not any("vba" in name.lower() for name in archive.namelist())
+    assert member(tmp_path / "out.xlsm", "xl/vbaProject.bin") == VBA_PROJECT
+    assert read_workbook(tmp_path / "out.xlsm").has_macros
+    in_place = tmp_path / "in-place.xlsm"
+    in_place.write_bytes(path.read_bytes())
+    assert_clean_run(invoke("format", in_place, "--in-place"), 0)
+    assert member(in_place, "xl/vbaProject.bin") == VBA_PROJECT
+    backups = [p.name for p in tmp_path.iterdir() if p.name.startswith("in-place.backup-")]
+    assert len(backups) == 1 and backups[0].endswith(".xlsm")
+
+
+def test_an_xlsx_is_never_written_as_an_xlsm(tmp_path: Path) -> None:
+    path = plan(tmp_path)
+    with unchanged(path):
+        assert_error_line(invoke("format", path, "-o", tmp_path / "out.xlsm"), ".xlsx")
     assert not (tmp_path / "out.xlsm").exists()
 
 
@@ -918,9 +938,18 @@ def test_excel_error_values_are_pb108_and_nothing_else_there(tmp_path: Path, cac
         assert sorted(library) == [("PB108", "D5"), ("PB108", "G5"), ("PB108", "H5")]
 
 
-def test_an_uncalculated_formula_is_pb109_and_written_back_as_text(tmp_path: Path) -> None:
+def _cell_xml(path: Path, reference: str) -> bytes:
+    """The ``<c>`` element of ``reference`` in the plan sheet's XML, as written."""
+    found = re.search(rb'<c r="' + reference.encode() + rb'"[^>]*>.*?</c>', member(path, SHEET))
+    assert found is not None, reference
+    return found.group()
+
+
+def test_an_uncalculated_formula_is_pb109_and_stays_a_formula(tmp_path: Path) -> None:
     """openpyxl writes formulas without a calculated value, as any tool that does not
-    calculate does."""
+    calculate does. format carries the lead's cell as it stands: still the formula, still
+    uncalculated (no value until a spreadsheet calculates it), still PB109 in a check of
+    the output."""
     path = plan(tmp_path)
     workbook = openpyxl.load_workbook(path)
     workbook["Plan"]["H5"] = "=1+1"
@@ -935,14 +964,16 @@ def test_an_uncalculated_formula_is_pb109_and_written_back_as_text(tmp_path: Pat
         formatted = invoke("format", path, "-o", tmp_path / "out.xlsx")
         assert_clean_run(formatted, 0)
     output = tmp_path / "out.xlsx"
-    with zipfile.ZipFile(output) as archive:
-        sheets = [archive.read(name) for name in archive.namelist() if "worksheets/" in name]
-    assert sheets and not any(b"1+1</f>" in xml for xml in sheets)
+    assert _cell_xml(output, "H5") == _cell_xml(path, "H5")  # carried byte for byte
     rewritten = openpyxl.load_workbook(output)["Plan"]
-    texts = [c for row in rewritten.iter_rows() for c in row if c.value == "=1+1"]
-    assert [(c.coordinate, c.data_type) for c in texts] == [("H5", "s")]
+    assert (rewritten["H5"].value, rewritten["H5"].data_type) == ("=1+1", "f")
     reread = read_workbook(output)
-    assert not reread.plan_sheets[0].uncalculated
+    assert [c.coordinate for c in reread.plan_sheets[0].uncalculated] == ["H5"]
+    again = invoke("check", output, "--format", "json")
+    assert_clean_run(again, 0)
+    assert [(f["code"], f["cell"]) for f in json.loads(again.stdout)["findings"]] == [
+        ("PB109", "H5")
+    ]
 
 
 def _long_cell(tmp_path: Path, length: int) -> Path:
@@ -962,7 +993,12 @@ def test_a_cell_of_32767_characters_is_fine(tmp_path: Path) -> None:
     assert json.loads(outcome.stdout)["findings"] == []
 
 
-def test_a_cell_over_32767_characters_is_pb110_and_cut_by_format(tmp_path: Path) -> None:
+def test_a_cell_over_32767_characters_is_pb110_and_carried_whole_by_format(
+    tmp_path: Path,
+) -> None:
+    """format carries the lead's cell as it stands, all 40,000 characters (nothing is cut,
+    nothing logged), and the output's check still says PB110 there. No cell planbook
+    writes itself (its Findings, Change Log, Legend) is over Excel's limit."""
     path = _long_cell(tmp_path, 40_000)
     with unchanged(path):
         outcome = invoke("check", path, "--format", "json")
@@ -972,6 +1008,40 @@ def test_a_cell_over_32767_characters_is_pb110_and_cut_by_format(tmp_path: Path)
         assert "40,000" in findings[0]["message"]
         assert_clean_run(invoke("format", path, "-o", tmp_path / "out.xlsx"), 0)
     output = openpyxl.load_workbook(tmp_path / "out.xlsx")
+    lengths = [
+        len(cell.value)
+        for row in output["Plan"].iter_rows()
+        for cell in row
+        if isinstance(cell.value, str) and cell.value.startswith("yyy")
+    ]
+    assert lengths == [40_000]
+    log = list(output["Change Log"].iter_rows(values_only=True))
+    assert log == [("sheet", "cell", "field", "old", "new", "why", "as of")]
+    too_long = [
+        (sheet, cell.coordinate, len(cell.value))
+        for sheet in ("Findings", "Legend", "Change Log")
+        for row in output[sheet].iter_rows()
+        for cell in row
+        if isinstance(cell.value, str) and len(cell.value) > 32_767
+    ]
+    assert too_long == []
+    again = invoke("check", tmp_path / "out.xlsx", "--format", "json")
+    assert_clean_run(again, 1)
+    assert [(f["sheet"], f["code"], f["cell"]) for f in json.loads(again.stdout)["findings"]] == [
+        ("Plan", "PB110", "J5")
+    ]
+
+
+def test_a_cell_over_32767_characters_is_cut_by_consolidate_and_logged(tmp_path: Path) -> None:
+    """consolidate writes a new workbook, whose cells hold at most Excel's limit: the text
+    is cut there, and the cut is in its Change Log."""
+    path = _long_cell(tmp_path, 40_000)
+    with unchanged(path):
+        outcome = invoke(
+            "consolidate", path, "-o", tmp_path / "board.xlsx", "--as-of", "2022-03-17"
+        )
+        assert_clean_run(outcome, 0)
+    output = openpyxl.load_workbook(tmp_path / "board.xlsx")
     lengths = [
         len(cell.value)
         for row in output["Plan"].iter_rows()
