@@ -5,10 +5,13 @@ Each input in tests/golden/ (built by tests/golden/make_golden.py) is formatted 
 the golden date, and every zip member of the result is compared with the same member of
 its reviewed ``*.formatted.xlsx``: XML parsed with defusedxml and canonicalised (C14N 2.0),
 so only a real difference fails, and the message names the part and shows the lines that
-differ. docProps/core.xml is compared too: planbook's creation date is the as-of date.
+differ. ``format`` patches the input's own package, so the parts planbook does not own
+(docProps/core.xml, the theme, a cover or notes sheet) are the input's, byte for byte.
 
-After an intended change to the writer, rebuild the outputs with make_golden.py, look at
-them (PDF and PNG, as its docstring says), and commit them with the change.
+After an intended change to the writer, rebuild the outputs with ``make_golden.py
+--outputs`` (the committed inputs stay as they are), review them part by part (diff the
+XML against the input's and the last output's; PDF and PNG, as its docstring says), and
+commit them with the change.
 
 Then small unit tests of the writer's helpers.
 """
@@ -109,9 +112,33 @@ def test_golden_outputs_read_back_as_the_same_plan() -> None:
         assert after == before, name
 
 
-def test_the_golden_core_properties_carry_the_as_of_date() -> None:
-    core = parts(GOLDEN / "tracked.formatted.xlsx")["docProps/core.xml"].decode()
-    assert '<dcterms:created xsi:type="dcterms:W3CDTF">2022-03-17T00:00:00Z<' in core
+#: Input -> the parts of its formatted output planbook does not own: the input's bytes.
+CARRIED = {
+    "tracked.xlsx": ["docProps/app.xml", "docProps/core.xml", "xl/theme/theme1.xml"],
+    "cover_and_forward_look.xlsx": [
+        "docProps/app.xml",
+        "docProps/core.xml",
+        "xl/theme/theme1.xml",
+        "xl/worksheets/sheet1.xml",  # Cover
+        "xl/worksheets/sheet3.xml",  # Notes
+    ],
+}
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_the_golden_outputs_carry_the_parts_planbook_does_not_own_byte_for_byte(
+    name: str,
+) -> None:
+    source, output = parts(GOLDEN / name), parts(GOLDEN / formatted_name(name))
+    assert {part: output[part] for part in CARRIED[name]} == {
+        part: source[part] for part in CARRIED[name]
+    }
+
+
+def test_the_golden_custom_properties_carry_the_as_of_date_and_the_amber_window() -> None:
+    custom = parts(GOLDEN / "tracked.formatted.xlsx")["docProps/custom.xml"].decode()
+    assert 'name="planbook as of"><vt:lpwstr>2022-03-17</vt:lpwstr>' in custom
+    assert 'name="planbook amber days"><vt:lpwstr>30</vt:lpwstr>' in custom
 
 
 def test_a_changed_part_is_named_in_the_message() -> None:

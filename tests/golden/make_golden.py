@@ -1,17 +1,26 @@
 """Build the golden inputs, and write planbook's formatted outputs of them for review.
 
-    .venv/bin/python tests/golden/make_golden.py            # inputs and outputs
+    .venv/bin/python tests/golden/make_golden.py --outputs  # outputs, of the committed inputs
     .venv/bin/python tests/golden/make_golden.py --inputs   # inputs only
+    .venv/bin/python tests/golden/make_golden.py            # inputs and outputs
 
 Each input is small and deliberate; its ``*.formatted.xlsx`` is what ``planbook format
---as-of 2022-03-17`` writes. ``tests/test_golden.py`` formats each input again and
-compares the result with the formatted file part by part. Before committing a new or
-changed output, look at it: convert it to PDF with LibreOffice and to PNG with poppler
+--as-of 2022-03-17`` writes: the input's own package, patched part by part, so every part
+planbook does not own (docProps/core.xml, the theme, the Cover...) is the input's, byte
+for byte. After a change to the writer, rebuild the outputs only (``--outputs``): a
+rebuilt input is other bytes (openpyxl stamps its creation time in docProps/core.xml, and
+writes its XML differently with lxml installed or not), and so is every output carrying
+it. ``tests/test_golden.py`` formats each input again and compares the result with the
+formatted file part by part.
+
+Before committing a new or changed output, look at it: diff its XML parts against the
+input's and the last output's (unzip both), convert it to PDF with LibreOffice and to
+PNG with poppler
 
     soffice --headless --convert-to pdf --outdir /tmp/golden tests/golden/*.formatted.xlsx
     pdftoppm -png -r 60 /tmp/golden/tracked.formatted.pdf /tmp/golden/tracked
 
-and check the pages: columns, colours, dropdowns, the Findings, Change Log and Legend.
+and check the pages: columns, colours, dropdowns, the Findings, Legend and Change Log.
 """
 
 from __future__ import annotations
@@ -171,8 +180,11 @@ def write_formatted(source: Path, target: Path) -> Path:
 
 def main(argv: list[str]) -> None:
     for name, build in INPUTS.items():
-        source = build(GOLDEN / name)
-        print(f"wrote {source}")
+        if "--outputs" in argv:
+            source = GOLDEN / name
+        else:
+            source = build(GOLDEN / name)
+            print(f"wrote {source}")
         if "--inputs" not in argv:
             print(f"wrote {write_formatted(source, GOLDEN / formatted_name(name))}")
 
