@@ -101,6 +101,23 @@ class Cell(NamedTuple):
         return value if type(value) is str else cell_text(value)
 
 
+class Comment(NamedTuple):
+    """A lead's note on a cell (Excel's Notes, the legacy comments): where, who, what.
+
+    A threaded comment leaves one too, its thread in ``text`` as Excel writes it for
+    older readers. The cell need not hold a value.
+    """
+
+    row: int
+    column: int
+    author: str
+    text: str
+
+    @property
+    def coordinate(self) -> str:
+        return f"{column_letter(self.column)}{self.row}"
+
+
 @dataclass(frozen=True, slots=True)
 class TableRow:
     """One data row of a plan table, its cells sorted by field."""
@@ -278,6 +295,9 @@ class Sheet:
     #: The last column any cell of the sheet's XML names, blank styled cells and merged
     #: ranges included: planbook's own columns go past it, where no lead cell is.
     last_column: int = 0
+    #: The leads' notes on the sheet's cells, in row then column order. Not cells: not
+    #: yielded by ``cells()``.
+    comments: tuple[Comment, ...] = ()
 
     kind: ClassVar[SheetKind] = "other"
 

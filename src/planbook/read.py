@@ -25,9 +25,10 @@ from pathlib import Path
 from typing import Any
 
 from planbook.archive import MAX_COLUMNS, MAX_ROWS, Archive, SheetScan, open_archive, scan_sheet
+from planbook.comments import CommentReader
 from planbook.errors import UnreadableWorkbookError
 from planbook.layout import parse_sheet
-from planbook.model import Cell, CellValue, OtherSheet, Plan, Sheet
+from planbook.model import Cell, CellValue, Comment, OtherSheet, Plan, Sheet
 
 #: The first bytes of an OLE2 compound file: a legacy .xls, or an encrypted workbook.
 _OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -62,6 +63,12 @@ def _read_workbook(path: Path) -> Plan:
             for index, part in enumerate(archive.sheets)
             if part.path is not None
         }
+        notes = CommentReader(zipped)
+        comments = {
+            index: found
+            for index, part in enumerate(archive.sheets)
+            if part.path is not None and (found := notes.sheet_comments(part.path))
+        }
     except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError) as error:
         raise UnreadableWorkbookError(
             f"{path}: not a readable Excel workbook ({_why(error)})"
@@ -69,7 +76,17 @@ def _read_workbook(path: Path) -> Plan:
     finally:
         zipped.close()
     sheets = _read_values(path, archive, scans)
+    if comments:
+        sheets = [_with_comments(sheet, comments.get(sheet.index, ())) for sheet in sheets]
     return Plan(path=path, sheets=tuple(sheets), has_macros=archive.has_macros)
+
+
+def _with_comments(sheet: Sheet, comments: tuple[Comment, ...]) -> Sheet:
+    """The sheet with its notes; planbook's own columns go past a note on a blank cell too."""
+    if not comments:
+        return sheet
+    last = max(sheet.last_column, *(comment.column for comment in comments))
+    return dataclasses.replace(sheet, comments=comments, last_column=last)
 
 
 def same_file(first: Path | str, second: Path | str) -> bool:
