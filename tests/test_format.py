@@ -1126,6 +1126,17 @@ def test_findings_sheet_lists_the_check_of_the_output_with_links(
     assert links == expected_links
 
 
+def test_the_long_texts_of_planbooks_sheets_wrap_in_their_cells(sample_output: Path) -> None:
+    """The Legend's explanation (row 15, made 105 points high for it) and the Findings'
+    messages wrap in their column, so they show and print whole, not as one line running
+    off the page."""
+    workbook = openpyxl.load_workbook(sample_output)
+    legend, findings = workbook["Legend"], workbook["Findings"]
+    assert legend.row_dimensions[15].height == 105
+    assert legend["B15"].alignment.wrap_text
+    assert findings["F4"].value and findings["F4"].alignment.wrap_text
+
+
 def test_findings_sheet_of_the_sample_is_its_check(formatted_sample: FormatResult) -> None:
     assert formatted_sample.report.counts() == {"error": 8, "warning": 33, "info": 14}
 
