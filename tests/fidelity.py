@@ -1084,7 +1084,9 @@ def view_differences(before: Package, after: Package, sheet: str) -> list[str]:
     old, new = of(before), of(after)
     problems = []
     for index, (was, now) in enumerate(zip(old, new, strict=False)):
-        if was[1] != now[1]:
+        # House style where the lead set none: planbook freezes Ref and Description.
+        planbooks = index == 0 and was[1] == "no pane" and 'state="frozen"' in now[1]
+        if was[1] != now[1] and not planbooks:
             problems.append(f"{sheet} sheet view {index}: was {was[1]}, now {now[1]}")
         if was[0] != now[0]:
             problems.append(f"{sheet} sheet view {index}: settings were {was[0]}, now {now[0]}")

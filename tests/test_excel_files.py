@@ -19,8 +19,6 @@ from planbook.cli import cli
 from planbook.derive import Settings
 from planbook.write import FormatResult, format_workbook
 
-pytestmark = pytest.mark.xfail(reason="lossless format writer in progress (issue 10)", strict=False)
-
 EXCEL_FILES = Path(__file__).resolve().parents[1] / ".." / "shared" / "excel_files"
 CORPUS = EXCEL_FILES / "xlsxwriter"
 COUNT = 53
