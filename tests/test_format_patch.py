@@ -340,6 +340,10 @@ def test_the_row_patcher_changes_exactly_the_cells_it_is_given(
     ]
     numbers = [int(row.get("r")) for row in etree.fromstring(patched).iter(f"{{{MAIN}}}row")]
     assert numbers == sorted(numbers)
+    written = {
+        row for row, columns in wanted.items() if any(e.kind != "delete" for e in columns.values())
+    }
+    assert set(numbers) == set(rows) | written  # no row made only to clear nothing
     for references in order:
         columns = [_number(reference) for reference in references]
         assert columns == sorted(columns)

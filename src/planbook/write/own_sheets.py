@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from xml.sax.saxutils import escape, quoteattr
 
 from planbook.columns import excel_serial
-from planbook.model import column_letter
+from planbook.model import EXCEL_CELL_LIMIT, column_letter
 
 _HEAD = (
     b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -36,8 +36,9 @@ class OwnSheet:
     links: list[tuple[str, str, str]] = field(default_factory=list)
 
     def text(self, row: int, column: int, text: str, style: int = 0) -> None:
+        """A text cell; cut to what Excel holds (a finding may quote a lead's overlong cell)."""
         if text:
-            self.cells[(row, column)] = ("text", text, style, None)
+            self.cells[(row, column)] = ("text", text[:EXCEL_CELL_LIMIT], style, None)
 
     def number(self, row: int, column: int, value: float, style: int = 0) -> None:
         self.cells[(row, column)] = ("number", value, style, None)

@@ -84,7 +84,7 @@ from planbook.write.package import (
     spooled,
     write_package,
 )
-from planbook.write.prepare import Change, is_tracked, planbook_cells
+from planbook.write.prepare import Change, is_tracked, planbook_positions
 from planbook.write.sheet_xml import CellEdit, SheetPatch, child, insert_in_order, patch_worksheet
 from planbook.write.styles_xml import GREY, MINIMAL_STYLES, Highlight, Look, Styles
 
@@ -99,6 +99,8 @@ LATE = Highlight(font_colour="C00000", bold=True, fill="FFE0E0")
 DONE = Highlight(font_colour="808080")
 #: planbook's dropdowns carry this error title: how a later pass knows them for its own.
 DROPDOWN_TITLE = "planbook: not a known value"
+#: ...and the title the first planbook (which regenerated the workbook) gave them.
+_DROPDOWN_TITLES = (DROPDOWN_TITLE, "Not a known value")
 _WIDTHS = {"rag_derived": 11, "due_parsed": 13}
 _PLANBOOK_NAMES = (AS_OF_NAME, AMBER_NAME)
 _X14_NS = "http://schemas.microsoft.com/office/spreadsheetml/2009/9/main"
@@ -189,6 +191,7 @@ class _Looks:
     bold: int
     link: int
     plain_date: int
+    wrapped: int
     letters: dict[str, int]
     letter_highlights: dict[str, int]
     late: int
@@ -207,6 +210,7 @@ class _Looks:
             bold=styles.cell_style(Look(bold=True)),
             link=styles.cell_style(Look(font_colour="0563C1", underline=True)),
             plain_date=styles.cell_style(Look(number_format=DATE_FORMAT)),
+            wrapped=styles.cell_style(Look(wrap=True)),
             letters={
                 letter: styles.cell_style(
                     Look(bold=True, fill=fill, font_colour=font, horizontal="center")
@@ -322,14 +326,15 @@ class _Patcher:
         for table in sheet.tables:
             if is_tracked(table):
                 self._planbook_cells(sheet, table, edits, looks, written_columns)
-        for cell in planbook_cells(source_sheet):
-            wanted = edits.setdefault(cell.row, {})
-            if cell.column not in wanted:
-                wanted[cell.column] = CellEdit("delete", style=looks.header)
+        own_cells = frozenset(planbook_positions(source_sheet))
+        for row, column in own_cells:  # planbook's old cells it does not write again
+            edits.setdefault(row, {}).setdefault(column, CellEdit("delete", style=looks.header))
         changed_columns = frozenset(
             column for row in edits.values() for column, edit in row.items() if edit.style is None
         )
-        patch = SheetPatch(own_styles=looks.in_plan_sheets, changed_columns=changed_columns)
+        patch = SheetPatch(
+            own_styles=looks.in_plan_sheets, own_cells=own_cells, changed_columns=changed_columns
+        )
 
         def edit_frame(frame: Any) -> bool:
             return _SheetFrame(self, sheet, frame, looks, written_columns).edit()
@@ -744,7 +749,7 @@ class _SheetFrame:
         validations = child(self.root, "dataValidations")
         if validations is not None:
             for element in list(validations):
-                if isinstance(element.tag, str) and element.get("errorTitle") == DROPDOWN_TITLE:
+                if isinstance(element.tag, str) and element.get("errorTitle") in _DROPDOWN_TITLES:
                     validations.remove(element)
                     self.changed = True
         covered = self._lead_validated()
@@ -921,7 +926,8 @@ def _findings_sheet(report: Report, settings: Settings, looks: _Looks) -> OwnShe
                 location = _quoted(finding.sheet) + "!" + values[name]
                 sheet.links.append((f"D{row}", location, values[name]))
             else:
-                sheet.text(row, column, values[name])
+                wrapped = name in ("value", "message", "suggestion")
+                sheet.text(row, column, values[name], looks.wrapped if wrapped else 0)
     sheet.widths = dict(enumerate((9, 7, 22, 7, 30, 70, 50), start=1))
     sheet.autofilter = f"A3:G{3 + len(report.findings)}"
     return sheet
@@ -956,6 +962,7 @@ def _legend_sheet(settings: Settings, live: bool, looks: _Looks) -> OwnSheet:
         "whenever the file opens. Parsed Due Date is the date planbook read from the Due "
         "Dates text; a real date typed into Due Dates is used as it stands. Run planbook "
         "format again after changing a due date written as text.",
+        looks.wrapped,
     )
     sheet.heights[15] = 105
     sheet.widths = {1: 22, 2: 50}

@@ -136,6 +136,24 @@ def planbook_cells(sheet: PlanSheet) -> Iterator[Cell]:
 _GENERATED_TEXTS = frozenset(GENERATED_HEADERS.values())
 
 
+def planbook_positions(sheet: PlanSheet) -> set[tuple[int, int]]:
+    """(row, column) of every cell of planbook's columns from an earlier pass: under its
+    headers, from the header row to the table's last row. These are planbook's to write
+    over or clear, whatever is in them now."""
+    from planbook.layout import table_segments
+
+    positions = {(cell.row, cell.column) for cell in planbook_cells(sheet)}
+    for table in sheet.tables:
+        columns = [cell.column for name, cell in table.header.items() if name in GENERATED_HEADERS]
+        if not columns:
+            continue
+        last = max(segment.last_row for segment in table_segments(table))
+        positions.update(
+            (row, column) for row in range(table.header_row, last + 1) for column in columns
+        )
+    return positions
+
+
 def place_columns(sheet: PlanSheet) -> dict[str, int]:
     """Field -> column of planbook's columns on ``sheet``.
 

@@ -48,6 +48,8 @@ class SheetPatch:
     removed_formulas: int = 0
     #: planbook's own cell styles: a cell in one of them is planbook's to rewrite.
     own_styles: frozenset[int] = frozenset()
+    #: (row, column) of planbook's columns from an earlier pass: planbook's to rewrite.
+    own_cells: frozenset[tuple[int, int]] = frozenset()
     #: Columns where planbook gave a lead cell a new value: the sheet's formulas reading
     #: them lose their cached result, so that every spreadsheet computes them anew.
     changed_columns: frozenset[int] = frozenset()
@@ -255,6 +257,8 @@ def _reads_changed(cell: bytes, prefix: bytes, patch: SheetPatch) -> bool:
 
 
 def _new_row(prefix: bytes, number: int, wanted: dict[int, CellEdit], patch: SheetPatch) -> bytes:
+    if all(edit.kind == "delete" for edit in wanted.values()):
+        return b""  # nothing to clear in a row that is not there
     tag = b"<" + prefix + b'row r="' + str(number).encode() + b'">'
     return _patched_row(prefix, number, tag, b"", wanted, patch)
 
@@ -292,7 +296,11 @@ def _patched_row(
             else:
                 existing[column] = _cell_xml(prefix, number, column, edit, old)
             continue
-        if old is not None and not _replaceable(old, patch.own_styles):
+        if (
+            old is not None
+            and (number, column) not in patch.own_cells
+            and not _replaceable(old, patch.own_styles)
+        ):
             patch.overwritten.append((number, column))  # never write over a lead's cell
             continue
         if edit.kind == "delete":
