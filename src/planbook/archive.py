@@ -163,11 +163,12 @@ def _relations(archive: zipfile.ZipFile, names: set[str], part: str) -> dict[str
     for relation in _parse(archive, rels).iter(f"{{{_PKG_REL_NS}}}Relationship"):
         target = relation.get("Target", "")
         resolved = target.lstrip("/") if target.startswith("/") else str(folder / target)
-        targets[relation.get("Id", "")] = _normalise(resolved)
+        targets[relation.get("Id", "")] = normalise_part_name(resolved)
     return targets
 
 
-def _normalise(path: str) -> str:
+def normalise_part_name(path: str) -> str:
+    """``xl/worksheets/../comments1.xml`` -> ``xl/comments1.xml``; never above the root."""
     parts: list[str] = []
     for part in path.split("/"):
         if part == "..":

@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from pathlib import PurePosixPath
 from typing import Any
 
+from planbook.archive import normalise_part_name
 from planbook.model import Comment
 
 _MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -75,9 +76,9 @@ class CommentReader:
             if element.get("TargetMode", "Internal") != "Internal" or not target:
                 continue
             if target.startswith("/"):
-                member = _normalise(target)
+                member = normalise_part_name(target)
             else:
-                member = _normalise(f"{path.parent}/{target}")
+                member = normalise_part_name(f"{path.parent}/{target}")
             if member in self._names:
                 found.append((element.get("Type", ""), member))
         return found
@@ -151,18 +152,6 @@ class CommentReader:
 
 def _of_type(relations: list[tuple[str, str]], suffix: str) -> list[str]:
     return [member for kind, member in relations if kind.endswith(suffix)]
-
-
-def _normalise(path: str) -> str:
-    """``xl/worksheets/../comments1.xml`` -> ``xl/comments1.xml``; never above the root."""
-    parts: list[str] = []
-    for part in path.split("/"):
-        if part == "..":
-            if parts:
-                parts.pop()
-        elif part not in ("", "."):
-            parts.append(part)
-    return "/".join(parts)
 
 
 def _position(reference: str) -> tuple[int, int] | None:

@@ -42,6 +42,18 @@ GENERATED_HEADERS: dict[str, str] = {column.name: column.header for column in PL
 FINDINGS_SHEET, LEGEND_SHEET, CHANGE_LOG_SHEET = "Findings", "Legend", "Change Log"
 GENERATED_MARK = "planbook:"
 
+
+def free_sheet_name(name: str, taken: set[str]) -> str:
+    """``Findings``, unless a lead's own sheet has that name: then ``Findings (planbook)``;
+    the name chosen is added to ``taken`` (case-folded names)."""
+    candidate, number = name, 1
+    while candidate.casefold() in taken:
+        number += 1
+        candidate = f"{name} (planbook)" if number == 2 else f"{name} (planbook {number - 1})"
+    taken.add(candidate.casefold())
+    return candidate
+
+
 #: Excel holds at most this many characters in a cell.
 EXCEL_CELL_LIMIT = 32_767
 

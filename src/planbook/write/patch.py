@@ -55,6 +55,7 @@ from planbook.model import (
     PlanSheet,
     Table,
     column_letter,
+    free_sheet_name,
 )
 from planbook.schemas import Vocabularies
 from planbook.write.own_sheets import OwnSheet
@@ -85,7 +86,14 @@ from planbook.write.package import (
     write_package,
 )
 from planbook.write.prepare import Change, is_tracked, planbook_positions
-from planbook.write.sheet_xml import CellEdit, SheetPatch, child, insert_in_order, patch_worksheet
+from planbook.write.sheet_xml import (
+    CellEdit,
+    SheetPatch,
+    child,
+    column_number,
+    insert_in_order,
+    patch_worksheet,
+)
 from planbook.write.styles_xml import GREY, MINIMAL_STYLES, Highlight, Look, Styles
 
 RAG_COLOURS: dict[str, tuple[str, str]] = {  # letter -> (fill, font)
@@ -460,7 +468,7 @@ class _Patcher:
                 self.replaced[previous[kind].part] = content.xml()
                 written[kind] = previous[kind].name
                 continue
-            name = _free_name(kind, taken)
+            name = free_sheet_name(kind, taken)
             part = self._new_sheet_part()
             self.added.append((part, content.xml()))
             rel_id = add_relationship(rels, WORKSHEET_TYPE, _relative(self.workbook_part, part))
@@ -648,7 +656,7 @@ class _SheetFrame:
             return
         first, top = found.group(1), found.group(2)
         last, bottom = found.group(3) or first, found.group(4) or top
-        widest = max(_column(last), *self.columns)
+        widest = max(column_number(last), *self.columns)
         rows = [table.header_row for table in self.sheet.tables]
         rows += [r.row for t in self.sheet.tables for i in t.items for r in i.rows]
         lowest = max([int(bottom), *rows])
@@ -797,8 +805,8 @@ class _SheetFrame:
                 found = _RANGE.match(part)
                 if found is None:
                     continue
-                left, top = _column(found.group(1)), int(found.group(2))
-                right = _column(found.group(3)) if found.group(3) else left
+                left, top = column_number(found.group(1)), int(found.group(2))
+                right = column_number(found.group(3)) if found.group(3) else left
                 bottom = int(found.group(4)) if found.group(4) else top
                 if (right - left + 1) * (bottom - top + 1) > 2_000_000:
                     bottom = top + 2_000_000 // max(right - left + 1, 1)
@@ -995,16 +1003,6 @@ def _change_log_sheet(
     return sheet
 
 
-def _free_name(name: str, taken: set[str]) -> str:
-    """``Findings``, unless a lead's own sheet has that name: then ``Findings (planbook)``."""
-    candidate, number = name, 1
-    while candidate.casefold() in taken:
-        number += 1
-        candidate = f"{name} (planbook)" if number == 2 else f"{name} (planbook {number - 1})"
-    taken.add(candidate.casefold())
-    return candidate
-
-
 def _quoted(name: str) -> str:
     return "'" + name.replace("'", "''") + "'"
 
@@ -1019,11 +1017,4 @@ def _position(coordinate: str) -> tuple[int, int]:
     found = _COORDINATE.match(coordinate)
     if found is None:
         raise PlanbookError(f"not a cell reference: {coordinate}")
-    return int(found.group(2)), _column(found.group(1))
-
-
-def _column(letters: str) -> int:
-    number = 0
-    for letter in letters:
-        number = number * 26 + ord(letter) - 64
-    return number
+    return int(found.group(2)), column_number(found.group(1))

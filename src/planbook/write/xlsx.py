@@ -45,6 +45,7 @@ from planbook.model import (
     Table,
     TableRow,
     column_letter,
+    free_sheet_name,
 )
 from planbook.schemas import Vocabularies
 
@@ -276,7 +277,10 @@ def write_xlsx(
         _add_extra_sheets(workbook, formats, extra_sheets)
     taken = {sheet.name.casefold() for sheet in plan.sheets}
     taken |= {name.casefold() for name, _ in extra_sheets}
-    findings_name, legend_name = _free_name(FINDINGS_SHEET, taken), _free_name(LEGEND_SHEET, taken)
+    findings_name, legend_name = (
+        free_sheet_name(FINDINGS_SHEET, taken),
+        free_sheet_name(LEGEND_SHEET, taken),
+    )
     for name, write in (
         (findings_name, lambda sheet: _write_findings(sheet, formats, report, settings)),
         (legend_name, lambda sheet: _write_legend(sheet, formats, settings, live_as_of)),
@@ -310,16 +314,6 @@ def _add_extra_sheets(workbook: Any, formats: Formats, extra_sheets: Sequence[Ex
         worksheet = workbook.add_worksheet(name)
         write(worksheet, workbook, formats)
         _print_setup(worksheet)
-
-
-def _free_name(name: str, taken: set[str]) -> str:
-    """``Findings``, unless a lead's own sheet has that name: then ``Findings (planbook)``."""
-    candidate, number = name, 1
-    while candidate.casefold() in taken:
-        number += 1
-        candidate = f"{name} (planbook)" if number == 2 else f"{name} (planbook {number - 1})"
-    taken.add(candidate.casefold())
-    return candidate
 
 
 def _set_state(worksheet: Any, sheet: Sheet) -> None:
