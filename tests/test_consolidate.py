@@ -518,3 +518,18 @@ def test_the_progress_bar_shows_on_a_terminal(tmp_path: Path) -> None:
     assert result.returncode == 0
     assert b"Reading service workbooks" in shown
     assert b"Wrote" in result.stdout
+
+
+def test_last_months_workbook_given_again_as_an_input_is_refused_however_it_is_spelt(
+    tmp_path: Path,
+) -> None:
+    link = tmp_path / "it-link.xlsx"
+    link.symlink_to(SERVICES_DIR / "it.xlsx")
+    for spelling in (link, SERVICES_DIR / ".." / "services" / "it.xlsx"):
+        result = run(
+            "consolidate", str(SERVICES_DIR / "it.xlsx"), "-o", str(tmp_path / "board.xlsx"),
+            "--previous", str(spelling),
+        )  # fmt: skip
+        assert result.exit_code == 2
+        assert "is both an input and --previous" in result.output
+    assert not (tmp_path / "board.xlsx").exists()

@@ -75,7 +75,7 @@ def consolidate(
     if target.suffix.lower() != ".xlsx":
         raise PlanbookError(f"{target}: planbook writes .xlsx workbooks; name the output .xlsx")
     sources = [Path(path) for path in inputs]
-    if previous is not None and Path(previous) in sources:
+    if previous is not None and any(same_file(previous, source) for source in sources):
         raise PlanbookError(f"{previous}: is both an input and --previous")
     if previous is not None and same_file(previous, target):
         raise PlanbookError(f"{target}: is last month's workbook (--previous); write elsewhere")
