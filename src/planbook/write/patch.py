@@ -167,7 +167,7 @@ def write_patched(
     with zipfile.ZipFile(source) as archive:
         package = Package(archive)
         patcher = _Patcher(package, plan, source_plan, derivation, vocabularies)
-        patcher.run(changes, report, live_as_of, macros=keep_macros)
+        written_report = patcher.run(changes, report, live_as_of, macros=keep_macros)
         if patcher.losses and not allow_loss:
             shown = "; ".join(patcher.losses[:3])
             more = f" (and {len(patcher.losses) - 3} more)" if len(patcher.losses) > 3 else ""
@@ -184,7 +184,7 @@ def write_patched(
             derivation.settings.as_of,
         )
     return PatchResult(
-        tuple(patcher.changes), tuple(patcher.notices), tuple(patcher.losses), patcher.report
+        tuple(patcher.changes), tuple(patcher.notices), tuple(patcher.losses), written_report
     )
 
 
@@ -254,9 +254,11 @@ class _Patcher:
     notices: list[str] = field(default_factory=list)
     losses: list[str] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
-    report: Report | None = None
+    #: (sheet, row, column) of statuses and RAGs the lead's own formula gives.
+    kept_formulas: set[tuple[str, int, int]] = field(default_factory=set)
 
-    def run(self, changes: Sequence[Change], report: Report, live: bool, *, macros: bool) -> None:
+    def run(self, changes: Sequence[Change], report: Report, live: bool, *, macros: bool) -> Report:
+        """Make every part that changes; the check of what is written (its Findings)."""
         package = self.package
         self.workbook_part = package.workbook_part()
         workbook_data = package.read(self.workbook_part)
@@ -291,10 +293,10 @@ class _Patcher:
         self.changes += [
             Change("", "", "loss", loss, "", "written with --allow-loss") for loss in self.losses
         ]
-        self.report = Report.collect(
+        written = Report.collect(
             report.file, [*report.findings, *self.findings], dict(report.extra_summary)
         )
-        own_parts = self._own_sheets(self.report, live, looks)
+        own_parts = self._own_sheets(written, live, looks)
         names = self._write_own_sheets(own_parts, workbook, rels, entries)
         self._defined_names(workbook, names[LEGEND_SHEET], entries)
         if recalculate:
@@ -316,6 +318,7 @@ class _Patcher:
         self.replaced["[Content_Types].xml"] = serialise_xml(
             self.content_types, package.read("[Content_Types].xml")
         )
+        return written
 
     # --- plan sheets ------------------------------------------------------------------------
 
@@ -351,7 +354,6 @@ class _Patcher:
         stream = patch_worksheet(data, edits, edit_frame, patch)
         # Made in full before anything is written: the loss report comes first.
         self.replaced[part] = spooled(stream())
-        self.kept_formulas = getattr(self, "kept_formulas", set())
         self.kept_formulas |= {(sheet.name, row, column) for row, column in patch.kept_formulas}
         for row, column in patch.overwritten:
             self.notices.append(
@@ -414,7 +416,7 @@ class _Patcher:
 
     def _drop_kept_formula_changes(self) -> None:
         """A value the lead's own formula gives is left to the formula: no change made."""
-        kept = getattr(self, "kept_formulas", set())
+        kept = self.kept_formulas
         if not kept:
             return
         remaining = []
@@ -720,8 +722,8 @@ class _SheetFrame:
         self.changed = True
 
     def _conditional_formats(self) -> None:
-        styles_ids = self.looks
-        ours = set(styles_ids.letter_highlights.values()) | {styles_ids.late, styles_ids.done}
+        looks = self.looks
+        ours = set(looks.letter_highlights.values()) | {looks.late, looks.done}
         priorities = []
         for element in list(self.root.findall(f"{{{MAIN_NS}}}conditionalFormatting")):
             rules = element.findall(f"{{{MAIN_NS}}}cfRule")
