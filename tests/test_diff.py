@@ -381,6 +381,72 @@ def test_two_items_with_the_same_description_are_matched_by_position(tmp_path: P
     ]  # fmt: skip
 
 
+def test_recurring_due_dates_take_each_versions_plan_year(tmp_path: Path) -> None:
+    """`Annual, Q3` is a day only in a plan year: each version's, from its title."""
+
+    def rows(year: str, due: str) -> list[list[CellInput]]:
+        plan = widgets()
+        plan[0][1] = f"{W} {year}"
+        plan[11][3] = due  # Payroll's Tender
+        return plan
+
+    def slip(old: list[list[CellInput]], new: list[list[CellInput]]) -> list[Change]:
+        return diff(small(tmp_path / "old.xlsx", (W, old)), small(tmp_path / "new.xlsx", (W, new)))
+
+    assert slip(rows("2022/23", "Annual, Q3"), rows("2022/23", "Annual, Q4")) == [
+        ("due_changed", W, "Payroll", "Tender", "due", "2022-12-31", "2023-03-31", 90, "D12"),
+    ]
+    assert slip(rows("2022/23", "Annual, Q3"), rows("2023/24", "Annual, Q3")) == [
+        (
+            "header_changed",
+            W,
+            "",
+            "",
+            "Annual Plan for:",
+            f"{W} 2022/23",
+            f"{W} 2023/24",
+            None,
+            "B1",
+        ),
+        ("due_changed", W, "Payroll", "Tender", "due", "2022-12-31", "2023-12-31", 365, "D12"),
+    ]
+    assert slip(rows("2022/23", "Annual, Q3"), rows("2022/23", "31/12/2022")) == []
+
+
+def test_a_milestone_removed_is_reported_at_its_tables_first_column(tmp_path: Path) -> None:
+    """The table starts in column C, so the removed Build row is C10, not A10."""
+    rows = widgets()
+    old = write_workbook(tmp_path / "old.xlsx", {W: rows}, origin="C1")
+    del rows[9]  # Build
+    new = write_workbook(tmp_path / "new.xlsx", {W: rows}, origin="C1")
+    assert diff(old, new) == [
+        ("milestone_removed", W, "Telephony upgrade", "Build", "", "", "", None, "C10"),
+    ]
+
+
+def test_the_in_place_pass_pairs_the_nearest_position_not_the_nth_unmatched(
+    tmp_path: Path,
+) -> None:
+    """Pass 4 scores closeness of the items' places in the sheet: the new Payroll system
+    tender (3rd item) pairs with Payroll audit (4th), not the first unmatched, Payroll
+    review (1st); both are between 30% and 60% alike."""
+    start = widgets()[:8]
+    telephony, website = widgets()[8], widgets()[10]
+    tender: list[CellInput] = ["Tender", dt.date(2022, 6, 30), "Capita", "Cost", "Mendip", NS]
+    old_rows = [*start, [None, "Payroll review", *tender], telephony, website,
+                [None, "Payroll audit", *tender]]  # fmt: skip
+    new_rows = [*start, telephony, website, [None, "Payroll system tender", *tender]]
+    old = small(tmp_path / "old.xlsx", (W, old_rows))
+    new = small(tmp_path / "new.xlsx", (W, new_rows))
+    assert diff(old, new) == [
+        (
+            "item_renamed", W, "Payroll system tender", "", "description",
+            "Payroll audit", "Payroll system tender", None, "B11",
+        ),
+        ("item_removed", W, "Payroll review", "", "", "", "", None, "B9"),
+    ]  # fmt: skip
+
+
 GADGETS = [
     ["Annual Plan for:", "Gadgets"],
     [],

@@ -8,12 +8,16 @@ items are matched in passes, each pass only among items still unmatched:
 2. the same Description (white space and case aside);
 3. the most similar Descriptions, best pair first, when at least ``SIMILAR`` alike
    (difflib's ratio): a reworded description is a rename, not a removal and an addition;
-4. by position: the n-th unmatched item of a part with the n-th of the same part, when
-   their descriptions share at least ``RELATED`` (a heavy rewrite still in its place).
+4. in place: items of the same part whose descriptions are at least ``RELATED`` alike,
+   nearest places in the sheet first (an item's place is its index among all the sheet's
+   items, matched or not): a heavy rewrite still where it was.
 
-Milestones within a matched item are matched the same way on their milestone text,
-with position deciding among milestones with no text. What is left unmatched was added
-or removed.
+Milestones within a matched item are matched in passes on their milestone text (the
+same text, then the most similar when at least ``SIMILAR`` alike), then by nearest place
+among milestones with no text. What is left unmatched was added or removed.
+
+Due dates are read with each version's plan year (``planbook.derive.plan_year_of``), so
+a recurring or quarter date (``Annual, Q3``) has its day and a slip is counted in days.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from planbook.derive import Settings, plan_year_of
 from planbook.duedates import parse_due
 from planbook.model import Item, Plan, PlanSheet, Table, TableRow, column_letter
 from planbook.schemas import Vocabularies
@@ -86,7 +91,12 @@ class PlanChange:
 
 
 def diff_plans(old: Plan, new: Plan, vocabularies: Vocabularies) -> list[PlanChange]:
-    """Every change from ``old`` to ``new``, sheet by sheet in the new workbook's order."""
+    """Every change from ``old`` to ``new``, sheet by sheet in the new workbook's order.
+
+    Due dates are read with each version's own plan year (its sheet's title, else its
+    cover's), as ``check`` reads them."""
+    # Why: plan_year_of reads only the plan year of its settings, never the as-of date.
+    settings = Settings(as_of=dt.date.min)
     changes: list[PlanChange] = []
     old_sheets = list(old.plan_sheets)
     for new_sheet in new.plan_sheets:
@@ -95,7 +105,8 @@ def diff_plans(old: Plan, new: Plan, vocabularies: Vocabularies) -> list[PlanCha
             changes.extend(_whole_items(new_sheet, "item_added"))
             continue
         old_sheets.remove(old_sheet)
-        changes.extend(_sheet_changes(old_sheet, new_sheet, vocabularies))
+        years = (plan_year_of(old, old_sheet, settings), plan_year_of(new, new_sheet, settings))
+        changes.extend(_sheet_changes(old_sheet, new_sheet, vocabularies, years))
     for gone in old_sheets:
         changes.extend(_whole_items(gone, "item_removed"))
     return changes
@@ -156,7 +167,13 @@ def match(
     )
 
 
-def _sheet_changes(old: PlanSheet, new: PlanSheet, vocab: Vocabularies) -> Iterator[PlanChange]:
+#: The plan years the old and the new version's due dates are read with.
+Years = tuple[int | None, int | None]
+
+
+def _sheet_changes(
+    old: PlanSheet, new: PlanSheet, vocab: Vocabularies, years: Years
+) -> Iterator[PlanChange]:
     yield from _header_changes(old, new)
     old_items, new_items = _items(old), _items(new)
     positions = {id(entry): n for n, entry in enumerate(old_items)}
@@ -183,7 +200,7 @@ def _sheet_changes(old: PlanSheet, new: PlanSheet, vocab: Vocabularies) -> Itera
         old_items, new_items, [same_ref, same_description, similar, in_place]
     )
     for (old_table, old_item), (new_table, new_item) in pairs:
-        yield from _item_changes(new.name, old_table, old_item, new_table, new_item, vocab)
+        yield from _item_changes(new.name, old_table, old_item, new_table, new_item, vocab, years)
     for _, item in removed:
         yield PlanChange("item_removed", new.name, item.label, cell=_where(item))
     for _, item in added:
@@ -228,6 +245,7 @@ def _item_changes(
     new_table: Table,
     new_item: Item,
     vocab: Vocabularies,
+    years: Years,
 ) -> Iterator[PlanChange]:
     label = new_item.label
     if _key(old_item.label) != _key(new_item.label):
@@ -251,7 +269,9 @@ def _item_changes(
             cell=_where(new_item),
         )
     if not old_item.head_is_milestone and not new_item.head_is_milestone:
-        yield from _row_changes(sheet, label, "", old_item.head, new_item.head, vocab, new_table)
+        yield from _row_changes(
+            sheet, label, "", old_item.head, new_item.head, vocab, years, new_table
+        )
 
     def same_text(a: TableRow, b: TableRow) -> float:
         ta, tb = a.text("milestone").strip(), b.text("milestone").strip()
@@ -274,12 +294,11 @@ def _item_changes(
     pairs, removed, added = match(old_rows, new_rows, [same_text, similar, untitled_in_place])
     for old_row, new_row in pairs:
         yield from _row_changes(
-            sheet, label, _milestone_name(new_row), old_row, new_row, vocab, new_table
+            sheet, label, _milestone_name(new_row), old_row, new_row, vocab, years, new_table
         )
     for row in removed:
-        yield PlanChange(
-            "milestone_removed", sheet, label, _milestone_name(row), cell=f"A{row.row}"
-        )
+        cell = f"{_first_column(old_table)}{row.row}"  # in the old version
+        yield PlanChange("milestone_removed", sheet, label, _milestone_name(row), cell=cell)
     for row in added:
         yield PlanChange(
             "milestone_added", sheet, label, _milestone_name(row), cell=_row_cell(row, "milestone")
@@ -288,6 +307,12 @@ def _item_changes(
 
 def _milestone_name(row: TableRow) -> str:
     return row.text("milestone").strip() or row.text("due").strip() or f"row {row.row}"
+
+
+def _first_column(table: Table) -> str:
+    """The letter of the table's leftmost header column (A when it has none)."""
+    columns = [cell.column for cell in (*table.header.values(), *table.extra_columns)]
+    return column_letter(min(columns)) if columns else "A"
 
 
 def _row_cell(row: TableRow, field: str, table: Table | None = None) -> str:
@@ -306,6 +331,7 @@ def _row_changes(
     old: TableRow,
     new: TableRow,
     vocab: Vocabularies,
+    years: Years = (None, None),
     table: Table | None = None,
 ) -> Iterator[PlanChange]:
     def change(
@@ -327,7 +353,7 @@ def _row_changes(
     new_rag = _rag(new, vocab)
     if old_rag != new_rag:
         yield change("rag_changed", "rag", old_rag, new_rag)
-    yield from _due_change(old, new, change)
+    yield from _due_change(old, new, change, years)
     for name in TEXT_FIELDS:
         if name == "milestone" and not milestone:
             continue
@@ -348,11 +374,11 @@ def _rag(row: TableRow, vocab: Vocabularies) -> str:
 
 
 def _due_change(
-    old: TableRow, new: TableRow, change: Callable[..., PlanChange]
+    old: TableRow, new: TableRow, change: Callable[..., PlanChange], years: Years
 ) -> Iterator[PlanChange]:
     before_cell, after_cell = old.get("due"), new.get("due")
-    before = parse_due(before_cell.value if before_cell else None, None)
-    after = parse_due(after_cell.value if after_cell else None, None)
+    before = parse_due(before_cell.value if before_cell else None, years[0])
+    after = parse_due(after_cell.value if after_cell else None, years[1])
     if before.date is not None and after.date is not None:
         if before.date != after.date:
             days = (after.date - before.date).days
