@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from planbook.check import pandera_checks
@@ -50,6 +51,30 @@ def _finding(
         row=row,
         column=column,
     )
+
+
+#: pandera's failure case for a check that raised: ``TypeError("the message")``.
+_RAISED = re.compile(r'(?P<error>[A-Za-z_]\w*)\((?:"(?P<message>.*)")?\)', re.DOTALL)
+
+
+def schema_failure(case: dict[str, Any]) -> str:
+    """What is wrong with a table schema whose check failed with no row to report at:
+    the check raised (it could not run on the column's text) or it failed the column or
+    the table as a whole. One line, naming the column and the check."""
+    check = str(case["check"])
+    column = case.get("column")
+    where = f"on column '{column}'" if column is not None else "on the table"
+    failure = case["failure_case"]
+    raised = _RAISED.fullmatch(failure) if isinstance(failure, str) else None
+    if check == "column_in_dataframe":
+        return f"column '{failure}' is not a column planbook reads from a plan table"
+    if raised is not None:
+        error = raised["error"]
+        if raised["message"]:
+            error = f"{error}: {' '.join(raised['message'].split())}"
+        return f"the check {check} {where} could not run ({error})"
+    detail = " ".join(str(failure).split())
+    return f"the check {check} {where} failed as a whole, not at a row ({shorten(detail, 60)})"
 
 
 def describe_failure(

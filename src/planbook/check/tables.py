@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from planbook.check.messages import FIELD_NAMES, describe_failure
+from planbook.check.messages import FIELD_NAMES, describe_failure, schema_failure
 from planbook.export import MilestoneRow, milestone_rows
 from planbook.findings import Finding
 from planbook.model import FIELDS, Plan, PlanSheet, Table
@@ -133,10 +133,14 @@ def _findings(
 ) -> Iterator[Finding]:
     schema = table_schema.schema
     for case in cases:
+        # A failure with no row is the schema's, not the plan's: a check that raised
+        # (pandera gives the exception's text as the failure case) or one that failed
+        # the column or table as a whole. It is one line naming the file, not dropped.
+        if case["index"] is None:
+            raise SchemaFileError(table_schema.path, schema_failure(case))
+    for case in cases:
         check = str(case["check"])
         name = check.split("(")[0]
-        if case["index"] is None:
-            continue  # a whole-frame failure with no row: dtype and the like
         member = members[int(case["index"])]
         wide = isinstance(case["failure_case"], dict)  # a table-wide check: {field: value}
         if wide:
