@@ -195,7 +195,6 @@ class _Looks:
     header: int
     derived: int
     date: int
-    title: int
     bold: int
     link: int
     plain_date: int
@@ -214,7 +213,6 @@ class _Looks:
             header=styles.cell_style(header),
             derived=styles.cell_style(Look(bold=True, border=True, horizontal="center")),
             date=styles.cell_style(Look(border=True, number_format=DATE_FORMAT)),
-            title=styles.cell_style(Look(bold=True, size=12)),
             bold=styles.cell_style(Look(bold=True)),
             link=styles.cell_style(Look(font_colour="0563C1", underline=True)),
             plain_date=styles.cell_style(Look(number_format=DATE_FORMAT)),
@@ -776,7 +774,7 @@ class _SheetFrame:
                     if kept:
                         self._lead_validation_finding(column, kept)
                     sqref = _runs(column, rows)
-                    source = excel_text_list(values)
+                    source = _dropdown_list(values)
                     if sqref and len(source) <= 257:
                         added.append(_dropdown(sqref, source, values))
         if not added:
@@ -834,7 +832,7 @@ class _SheetFrame:
         )
 
 
-def excel_text_list(values: Sequence[str]) -> str:
+def _dropdown_list(values: Sequence[str]) -> str:
     """A dropdown's list as Excel holds it in ``formula1``: one quoted, comma-separated text."""
     return '"' + ",".join(value.replace('"', '""') for value in values) + '"'
 

@@ -53,8 +53,6 @@ class SheetPatch:
     #: Columns where planbook gave a lead cell a new value: the sheet's formulas reading
     #: them lose their cached result, so that every spreadsheet computes them anew.
     changed_columns: frozenset[int] = frozenset()
-    #: Formula cells whose cached result was dropped.
-    uncached: int = 0
     _stale_shared: set[bytes] = field(default_factory=set)
 
 
@@ -228,7 +226,6 @@ def _uncached(row: bytes, prefix: bytes, patch: SheetPatch) -> bytes:
         tag = _TYPE.sub(b"", cell[:tag_end])
         pieces.append(tag + _VALUE.sub(b"", cell[tag_end:]))
         position = start + len(cell)
-        patch.uncached += 1
     pieces.append(row[position:])
     return b"".join(pieces)
 

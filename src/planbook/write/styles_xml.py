@@ -37,7 +37,6 @@ class Look:
     number_format: str | None = None
     horizontal: str | None = None
     wrap: bool = False
-    size: float | None = None
 
 
 @dataclass(frozen=True)
@@ -128,15 +127,6 @@ class Styles:
             dxf.append(_fill(look.fill, pattern_colour="bgColor"))
         return self._index_of("dxfs", dxf)
 
-    def find_highlight(self, look: Highlight) -> int | None:
-        """The ``dxfId`` of ``look`` if the part holds it (nothing is added)."""
-        parent = self.root.find(f"{{{MAIN_NS}}}dxfs")
-        if parent is None:
-            return None
-        probe = Styles(copy.deepcopy(self.root))
-        index = probe.highlight(look)
-        return None if probe.changed else index
-
     def _font(self, look: Look) -> Any:
         fonts = self._collection("fonts")
         base = next((c for c in fonts if isinstance(c.tag, str)), None)
@@ -151,12 +141,6 @@ class Styles:
                 position += 1
         if look.underline:
             font.insert(position, make_element("u"))
-        if look.size is not None:
-            size = font.find(f"{{{MAIN_NS}}}sz")
-            if size is None:
-                size = make_element("sz")
-                font.append(size)
-            size.set("val", f"{look.size:g}")
         if look.font_colour:
             colour = make_element("color", rgb=_argb(look.font_colour))
             size = font.find(f"{{{MAIN_NS}}}sz")
