@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 
 import planbook
+from planbook.schemas import default_schemas_dir
 from workbooks import SAMPLE_WORKBOOK
 
 
@@ -21,3 +23,9 @@ def sample_path() -> Path:
 def sample_plan(sample_path: Path) -> planbook.Plan:
     """The sample as planbook reads it, read once for the whole session."""
     return planbook.read_workbook(sample_path)
+
+
+@pytest.fixture
+def schemas(tmp_path: Path) -> Path:
+    """A copy of the shipped schemas a test may edit."""
+    return Path(shutil.copytree(default_schemas_dir(), tmp_path / "schemas"))

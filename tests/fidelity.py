@@ -428,9 +428,11 @@ def soffice() -> str | None:
     return shutil.which("soffice")
 
 
-def resave_with_libreoffice(source: Path, outdir: Path, timeout: int = 240) -> Path:
-    """``source`` opened and saved again as .xlsx by LibreOffice (which also calculates
-    every formula), in a profile of its own so parallel runs do not collide."""
+def convert_with_libreoffice(
+    source: Path, outdir: Path, to: str, suffix: str, timeout: int = 240
+) -> Path:
+    """``source`` converted by LibreOffice with its default settings (``--convert-to
+    to``), in a profile of its own so parallel runs do not collide; the file it wrote."""
     command = soffice()
     assert command is not None, "soffice is not installed"
     outdir.mkdir(parents=True, exist_ok=True)
@@ -442,7 +444,7 @@ def resave_with_libreoffice(source: Path, outdir: Path, timeout: int = 240) -> P
                 "--headless",
                 "--norestore",
                 "--convert-to",
-                "xlsx:Calc MS Excel 2007 XML",
+                to,
                 "--outdir",
                 str(outdir),
                 str(source),
@@ -453,9 +455,15 @@ def resave_with_libreoffice(source: Path, outdir: Path, timeout: int = 240) -> P
             check=False,
             env={**os.environ, "HOME": home},
         )
-    target = outdir / f"{source.stem}.xlsx"
+    target = outdir / f"{source.stem}{suffix}"
     assert done.returncode == 0 and target.is_file(), done.stderr
     return target
+
+
+def resave_with_libreoffice(source: Path, outdir: Path) -> Path:
+    """``source`` opened and saved again as .xlsx by LibreOffice (which also calculates
+    every formula)."""
+    return convert_with_libreoffice(source, outdir, "xlsx:Calc MS Excel 2007 XML", ".xlsx")
 
 
 def resave_with_openpyxl(source: Path, target: Path) -> Path:

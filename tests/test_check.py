@@ -28,7 +28,7 @@ from planbook.check import check_plan, check_workbook
 from planbook.errors import PlanbookError
 from planbook.findings import Finding, Report
 from planbook.schemas import default_schemas_dir
-from workbooks import PLAN_HEADER, SAMPLE_WORKBOOK, CellInput, write_workbook
+from workbooks import PLAN_HEADER, SAMPLE_WORKBOOK, CellInput, edit_once, write_workbook
 
 SCHEMAS = default_schemas_dir()  # the defaults shipped in the package
 
@@ -571,20 +571,8 @@ def test_the_sample_fails_the_check(sample_report: Report) -> None:
 # --------------------------------------------------------------------------- editing schemas/
 
 
-@pytest.fixture
-def schemas(tmp_path: Path) -> Path:
-    """A copy of the shipped schemas/ a test may edit."""
-    return Path(shutil.copytree(SCHEMAS, tmp_path / "schemas"))
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert text.count(old) == 1, f"{old!r} is not once in {path.name}"
-    path.write_text(text.replace(old, new), encoding="utf-8")
-
-
 def test_a_status_value_added_to_the_vocabulary_is_accepted(tmp_path: Path, schemas: Path) -> None:
-    edit(schemas / "vocabularies.yaml", "    - Complete\n", "    - Complete\n    - Deferred\n")
+    edit_once(schemas / "vocabularies.yaml", "    - Complete\n", "    - Complete\n    - Deferred\n")
     assert found_in(tmp_path, item(status="Deferred")) == [("Plan", "H5", "PB202")]
     assert found_in(tmp_path, item(status="Deferred"), schemas=schemas) == []
 
@@ -592,7 +580,7 @@ def test_a_status_value_added_to_the_vocabulary_is_accepted(tmp_path: Path, sche
 def test_a_status_alias_added_to_the_vocabulary_is_a_warning_not_an_error(
     tmp_path: Path, schemas: Path
 ) -> None:
-    edit(
+    edit_once(
         schemas / "vocabularies.yaml",
         "    WIP: Started\n",
         "    WIP: Started\n    Finished: Complete\n",
@@ -609,7 +597,7 @@ MENDIP_ENTRY = (
 
 
 def test_a_council_retired_from_councils_yaml_is_unknown(tmp_path: Path, schemas: Path) -> None:
-    edit(schemas / "councils.yaml", MENDIP_ENTRY, "")
+    edit_once(schemas / "councils.yaml", MENDIP_ENTRY, "")
     assert found_in(tmp_path, item(councils="Hart, Mendip")) == []
     assert found_in(tmp_path, item(councils="Hart, Mendip"), schemas=schemas) == [
         ("Plan", "G5", "PB221")
@@ -617,12 +605,12 @@ def test_a_council_retired_from_councils_yaml_is_unknown(tmp_path: Path, schemas
 
 
 def test_all_still_has_no_finding_once_a_council_is_retired(tmp_path: Path, schemas: Path) -> None:
-    edit(schemas / "councils.yaml", MENDIP_ENTRY, "")
+    edit_once(schemas / "councils.yaml", MENDIP_ENTRY, "")
     assert found_in(tmp_path, item(councils="All"), schemas=schemas) == []
 
 
 def test_a_column_made_optional_is_no_longer_required(tmp_path: Path, schemas: Path) -> None:
-    edit(
+    edit_once(
         schemas / "tables" / "plan_items.yaml",
         "  lead:\n    required: true\n",
         "  lead:\n    required: false\n",
@@ -637,14 +625,14 @@ def test_a_column_made_optional_is_no_longer_required(tmp_path: Path, schemas: P
 
 
 def test_a_check_removed_from_a_table_schema_no_longer_runs(tmp_path: Path, schemas: Path) -> None:
-    edit(schemas / "tables" / "plan_items.yaml", "      due_date: {plan_year: null}\n", "")
+    edit_once(schemas / "tables" / "plan_items.yaml", "      due_date: {plan_year: null}\n", "")
     assert found_in(tmp_path, item(due="31/02/22"), schemas=schemas) == []
 
 
 def test_a_pandera_builtin_check_added_to_a_table_schema_reports_at_the_cell(
     tmp_path: Path, schemas: Path
 ) -> None:
-    edit(
+    edit_once(
         schemas / "tables" / "plan_items.yaml",
         "  ref:\n    required: true\n",
         "  ref:\n    required: true\n    checks:\n      str_length: {max_value: 10}\n",
@@ -664,11 +652,11 @@ def _bad_yaml(schemas: Path) -> None:
 
 
 def _unknown_check(schemas: Path) -> None:
-    edit(schemas / PLAN_ITEMS, "      due_date: {plan_year: null}\n", "      is_a_due: {}\n")
+    edit_once(schemas / PLAN_ITEMS, "      due_date: {plan_year: null}\n", "      is_a_due: {}\n")
 
 
 def _no_parts(schemas: Path) -> None:
-    edit(schemas / PLAN_ITEMS, "metadata:\n  parts: [1, 2]\n", "")
+    edit_once(schemas / PLAN_ITEMS, "metadata:\n  parts: [1, 2]\n", "")
 
 
 def _no_tables_folder(schemas: Path) -> None:

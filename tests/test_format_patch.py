@@ -11,7 +11,6 @@ import datetime as dt
 import os
 import re
 import shutil
-import subprocess
 import zipfile
 from pathlib import Path
 
@@ -22,8 +21,10 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
+from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from fidelity import convert_with_libreoffice
 from planbook.cli import cli
 from planbook.derive import Settings
 from planbook.write import LossError, format_workbook
@@ -112,20 +113,8 @@ def test_libreoffice_with_its_default_settings_shows_the_recomputed_value(
     tmp_path: Path,
 ) -> None:
     format_workbook(lead_plan(tmp_path / "plan.xlsx"), tmp_path / "out.xlsx", settings=SETTINGS)
-    home = tmp_path / "home"
-    home.mkdir()
-    profile = f"-env:UserInstallation={(home / 'profile').as_uri()}"
-    command = [str(SOFFICE), profile, "--headless", "--norestore", "--convert-to", "csv"]
-    done = subprocess.run(
-        [*command, "--outdir", str(tmp_path), str(tmp_path / "out.xlsx")],
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=False,
-        env={**os.environ, "HOME": str(home)},
-    )
-    assert done.returncode == 0, done.stderr
-    row = (tmp_path / "out.csv").read_text(encoding="utf-8").splitlines()[4].split(",")
+    csv = convert_with_libreoffice(tmp_path / "out.xlsx", tmp_path / "csv", "csv", ".csv")
+    row = csv.read_text(encoding="utf-8").splitlines()[4].split(",")
     assert row[7] == "Started"
     assert row[11] == "started"
 
@@ -268,21 +257,13 @@ def _sheet(rows: dict[int, list[int]], *, references: bool = True) -> bytes:
     body = b""
     for number, columns in sorted(rows.items()):
         cells = b"".join(
-            (b'<c r="%s%d" t="s"><v>%d</v></c>' % (_letter(c).encode(), number, c))
+            (b'<c r="%s%d" t="s"><v>%d</v></c>' % (get_column_letter(c).encode(), number, c))
             if references
             else (b'<c t="s"><v>%d</v></c>' % c)
             for c in columns
         )
         body += b'<row r="%d">%s</row>' % (number, cells)
     return _HEAD + body + _TAIL
-
-
-def _letter(column: int) -> str:
-    letters = ""
-    while column:
-        column, rest = divmod(column - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 def _cells(data: bytes) -> dict[tuple[int, str], bytes]:
@@ -327,7 +308,7 @@ def test_the_row_patcher_changes_exactly_the_cells_it_is_given(
         assert after[key] == cell
     for row, columns in wanted.items():
         for column, edit in columns.items():
-            key = (row, f"{_letter(column)}{row}")
+            key = (row, f"{get_column_letter(column)}{row}")
             if key in before:
                 continue
             if edit.kind == "delete":
@@ -345,15 +326,8 @@ def test_the_row_patcher_changes_exactly_the_cells_it_is_given(
     }
     assert set(numbers) == set(rows) | written  # no row made only to clear nothing
     for references in order:
-        columns = [_number(reference) for reference in references]
+        columns = [column_index_from_string(re.match(r"[A-Z]+", r).group(0)) for r in references]
         assert columns == sorted(columns)
-
-
-def _number(reference: str) -> int:
-    number = 0
-    for letter in re.match(r"[A-Z]+", reference).group(0):
-        number = number * 26 + ord(letter) - 64
-    return number
 
 
 def test_cells_without_references_are_given_theirs_before_planbook_inserts() -> None:

@@ -31,6 +31,13 @@ CellInput = str | int | float | dt.date | dt.datetime | None
 # --------------------------------------------------------------------------- small workbooks
 
 
+def edit_once(path: Path, old: str, new: str) -> None:
+    """Replace ``old``, which must stand exactly once in the text file, by ``new``."""
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, f"{old!r} is not once in {path.name}"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
 def write_workbook(
     path: Path,
     sheets: Mapping[str, Sequence[Sequence[CellInput]]],
