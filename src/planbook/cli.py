@@ -6,12 +6,13 @@ A ``PlanbookError`` (unusable file or options) becomes one line on stderr and ex
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -106,8 +107,12 @@ def cli() -> None:
     """Read, check and write back the annual plan workbooks of the shared services."""
 
 
+#: From how many workbooks on a terminal ``check`` shows a progress bar.
+_PROGRESS_FROM = 4
+
+
 @cli.command()
-@click.argument("workbook", type=_WORKBOOK)
+@click.argument("workbooks", metavar="WORKBOOK...", type=_WORKBOOK, nargs=-1, required=True)
 @click.option(
     "--format",
     "fmt",
@@ -117,40 +122,75 @@ def cli() -> None:
     help="text for people; json for tools; junit or github for CI systems.",
 )
 @click.option("--strict", is_flag=True, help="Exit 1 on warnings too, not only on errors.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar when checking many workbooks.")
 @_derive_options
 @click.pass_context
 def check(
     ctx: click.Context,
-    workbook: Path,
+    workbooks: tuple[Path, ...],
     fmt: str,
     strict: bool,
+    quiet: bool,
     schemas_dir: Path | None,
     as_of: dt.datetime | None,
     amber_days: int,
     plan_year: int | None,
 ) -> None:
-    """Check WORKBOOK: every problem with its cell and a fix, then the board summary.
+    """Check each WORKBOOK (a folder: the .xlsx and .xlsm files in it): every problem with
+    its cell and a fix, then the board summary; with several, a line for each and a total.
 
-    Exit 0 when there are no errors, 1 when there are (or warnings, with --strict).
+    Exit 0 when there are no errors, 1 when there are (or warnings, with --strict), 2 when
+    a workbook could not be read (after all the others are checked).
     """
     from planbook import render
-    from planbook.check import check_workbook
+    from planbook.check.many import check_many, workbooks_named
 
-    report = check_workbook(
-        workbook,
-        schemas_dir=_schemas(schemas_dir),
-        settings=_settings(as_of, amber_days, plan_year),
-    )
-    if fmt == "json":
-        text = render.render_json(report)
-    elif fmt == "junit":
-        text = render.render_junit(report, strict=strict)
-    elif fmt == "github":
-        text = render.render_github(report)
-    else:
-        text = render.render_text(report, style=_terminal_style())
-    click.echo(text, nl=False)
-    ctx.exit(report.exit_code(strict=strict))
+    paths = workbooks_named(workbooks)
+    with _progress(len(paths), quiet) as progress:
+        many = check_many(
+            paths,
+            schemas_dir=_schemas(schemas_dir),
+            settings=_settings(as_of, amber_days, plan_year),
+            progress=progress,
+        )
+    if len(many.outcomes) == 1:
+        # One workbook: the output of every format is a single report, as it always was.
+        (outcome,) = many.outcomes
+        if outcome.report is None:
+            raise PlanbookError(outcome.error)
+        report = outcome.report
+        renderers = {
+            "json": lambda: render.render_json(report),
+            "junit": lambda: render.render_junit(report, strict=strict),
+            "github": lambda: render.render_github(report),
+            "text": lambda: render.render_text(report, style=_terminal_style()),
+        }
+        click.echo(renderers[fmt](), nl=False)
+        ctx.exit(report.exit_code(strict=strict))
+    many_renderers = {
+        "json": lambda: render.render_many_json(many, strict=strict),
+        "junit": lambda: render.render_many_junit(many, strict=strict),
+        "github": lambda: render.render_many_github(many),
+        "text": lambda: render.render_many_text(many, style=_terminal_style()),
+    }
+    click.echo(many_renderers[fmt](), nl=False)
+    for outcome in many.outcomes:
+        if outcome.error:
+            from planbook.display import safe
+
+            click.echo(f"planbook: error: {safe(outcome.error)}", err=True)
+    ctx.exit(many.exit_code(strict=strict))
+
+
+@contextlib.contextmanager
+def _progress(total: int, quiet: bool) -> Iterator[Callable[[Path], None] | None]:
+    """A progress bar on stderr for a person at a terminal checking more than a few
+    workbooks; nothing when stderr is piped or with --quiet (tools read stdout alone)."""
+    if quiet or total < _PROGRESS_FROM or not sys.stderr.isatty():
+        yield None
+        return
+    with click.progressbar(length=total, label="Checking", file=sys.stderr) as bar:
+        yield lambda _path: bar.update(1)
 
 
 def _terminal_style() -> Callable[..., str]:

@@ -16,6 +16,7 @@ from planbook.display import escape_controls, safe, shorten
 from planbook.findings import Finding, Report, Severity
 
 if TYPE_CHECKING:
+    from planbook.check.many import ManyChecked
     from planbook.diff import PlanChange
 
 _COLOURS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
@@ -98,13 +99,17 @@ def _text_line(finding: Finding, style: Style) -> str:
 
 
 def _summary_lines(report: Report) -> list[str]:
-    counts = report.counts()
-    parts = [
-        _plural(counts["error"], "error"),
-        _plural(counts["warning"], "warning"),
-        f"{counts['info']} info",
-    ]
-    return [f"{safe(report.file)}: {', '.join(parts)}"]
+    return [f"{safe(report.file)}: {_counted(report.counts())}"]
+
+
+def _counted(counts: dict[str, int]) -> str:
+    return ", ".join(
+        [
+            _plural(counts["error"], "error"),
+            _plural(counts["warning"], "warning"),
+            f"{counts['info']} info",
+        ]
+    )
 
 
 def _plural(count: int, word: str) -> str:
@@ -117,6 +122,10 @@ def render_json(report: Report) -> str:
 
 def render_junit(report: Report, *, strict: bool = False) -> str:
     """JUnit XML: one test case per finding; errors (and warnings, with strict) fail."""
+    return _junit_document([_junit_suite(report, strict)])
+
+
+def _junit_suite(report: Report, strict: bool) -> ElementTree.Element:
     suite = ElementTree.Element(
         "testsuite",
         name=f"planbook check {report.file}",
@@ -144,10 +153,27 @@ def render_junit(report: Report, *, strict: bool = False) -> str:
             failure.text = detail
         else:
             ElementTree.SubElement(case, "system-out").text = detail
-    suites = ElementTree.Element("testsuites")
-    suites.append(suite)
-    ElementTree.indent(suites)
-    return ElementTree.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"
+    return suite
+
+
+def _junit_unreadable_suite(file: str, error: str) -> ElementTree.Element:
+    """A workbook that could not be read: one test case in error (not a failed finding)."""
+    suite = ElementTree.Element(
+        "testsuite", name=f"planbook check {escape_controls(file)}", tests="1", failures="0"
+    )
+    suite.set("errors", "1")
+    case = ElementTree.SubElement(suite, "testcase", classname="planbook", name="read workbook")
+    ElementTree.SubElement(
+        case, "error", type="unreadable", message=escape_controls(error)
+    ).text = escape_controls(error)
+    return suite
+
+
+def _junit_document(suites: list[ElementTree.Element]) -> str:
+    document = ElementTree.Element("testsuites")
+    document.extend(suites)
+    ElementTree.indent(document)
+    return ElementTree.tostring(document, encoding="unicode", xml_declaration=True) + "\n"
 
 
 def _fails(finding: Finding, strict: bool) -> bool:
@@ -161,10 +187,12 @@ def render_github(report: Report) -> str:
         level = {"error": "error", "warning": "warning", "info": "notice"}[finding.severity.value]
         title = _github_property(f"{finding.code} {finding.location}")
         message = finding.message + (f" -> {finding.suggestion}" if finding.suggestion else "")
-        lines.append(
-            f"::{level} file={_github_property(report.file)},title={title}::{_github_data(message)}"
-        )
-    return "".join(line + "\n" for line in lines)
+        lines.append(_github_line(level, report.file, title, message))
+    return "".join(lines)
+
+
+def _github_line(level: str, file: str, title: str, message: str) -> str:
+    return f"::{level} file={_github_property(file)},title={title}::{_github_data(message)}\n"
 
 
 def _github_data(text: str) -> str:
@@ -173,6 +201,52 @@ def _github_data(text: str) -> str:
 
 def _github_property(text: str) -> str:
     return _github_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+# --- planbook check of many workbooks ------------------------------------------------------
+
+
+def render_many_text(many: ManyChecked, *, style: Style = _plain) -> str:
+    """Each workbook's findings as a single check prints them, then one line per workbook
+    and the total."""
+    parts = [render_text(report, style=style) for report in many.reports]
+    lines = [style(f"{_plural(len(many.outcomes), 'workbook')}:", bold=True)]
+    for outcome in many.outcomes:
+        if outcome.report is None:
+            lines.append(f"  {safe(outcome.error)} (not checked)")
+        else:
+            lines.append(f"  {_summary_lines(outcome.report)[0]}")
+    total = f"Total: {_counted(many.counts())}"
+    unreadable = len(many.outcomes) - len(many.reports)
+    if unreadable:
+        total += f"; {unreadable} could not be read"
+    lines.append(total)
+    return "\n".join([*parts, *lines]) + "\n"
+
+
+def render_many_json(many: ManyChecked, *, strict: bool = False) -> str:
+    return json.dumps(many.to_dict(strict=strict), ensure_ascii=False, indent=2) + "\n"
+
+
+def render_many_junit(many: ManyChecked, *, strict: bool = False) -> str:
+    """One test suite per workbook; an unreadable workbook is a suite in error."""
+    return _junit_document(
+        [
+            _junit_suite(outcome.report, strict)
+            if outcome.report is not None
+            else _junit_unreadable_suite(str(outcome.path), outcome.error)
+            for outcome in many.outcomes
+        ]
+    )
+
+
+def render_many_github(many: ManyChecked) -> str:
+    return "".join(
+        render_github(outcome.report)
+        if outcome.report is not None
+        else _github_line("error", str(outcome.path), "unreadable workbook", outcome.error)
+        for outcome in many.outcomes
+    )
 
 
 # --- planbook diff ------------------------------------------------------------------------
