@@ -711,3 +711,53 @@ def test_any_due_text_gives_at_most_one_finding_at_its_cell(
 ) -> None:
     folder = tmp_path_factory.mktemp("due")
     assert len(_findings_at_one_cell(folder, "due", text)) <= 1
+
+
+# --------------------------------------------------------------------------- hidden sheets
+
+
+def test_a_hidden_plan_sheet_is_a_warning_on_the_sheet(tmp_path: Path) -> None:
+    sheets = {"Notes": [["Notes"]], "Plan": plan_sheet(item())}
+    report = check_workbook(build(tmp_path, sheets, hidden=["Plan"]))
+    assert found(report) == [("Plan", "", "PB111")]
+    assert only(report, "PB111").value == "hidden"
+
+
+def test_a_very_hidden_plan_sheet_says_how_to_unhide_it_in_vba(tmp_path: Path) -> None:
+    sheets = {"Notes": [["Notes"]], "Plan": plan_sheet(item())}
+    path = build(tmp_path, sheets)
+    rewrite_part(path, "xl/workbook.xml", *plan_state("veryHidden", sheet_id=2))
+    finding = only(check_workbook(path), "PB111")
+    assert "very hidden" in finding.message
+    assert "VBA" in finding.suggestion
+
+
+def test_a_hidden_sheet_that_is_no_plan_has_no_finding(tmp_path: Path) -> None:
+    sheets = {"Notes": [["Notes"]], "Plan": plan_sheet(item())}
+    assert found(check_workbook(build(tmp_path, sheets, hidden=["Notes"]))) == []
+
+
+def test_a_workbook_with_no_visible_sheet_is_a_warning(tmp_path: Path) -> None:
+    path = build(tmp_path, {"Plan": plan_sheet(item())})
+    rewrite_part(path, "xl/workbook.xml", *plan_state("hidden"))
+    assert found(check_workbook(path)) == [("Plan", "", "PB111"), ("", "", "PB112")]
+
+
+def plan_state(state: str, sheet_id: int = 1) -> tuple[bytes, bytes]:
+    """The sheet Plan's entry in workbook.xml as openpyxl writes it, and with ``state``."""
+    written = f'name="Plan" sheetId="{sheet_id}" state="visible"'
+    return written.encode(), written.replace("visible", state).encode()
+
+
+def rewrite_part(path: Path, part: str, old: bytes, new: bytes) -> None:
+    """Replace ``old`` (once in ``part``) by ``new``: a state openpyxl will not write."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as source:
+        members = [(info, source.read(info)) for info in source.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for info, data in members:
+            if info.filename == part:
+                assert data.count(old) == 1, f"{old!r} is not once in {part}"
+                data = data.replace(old, new)
+            target.writestr(info, data)

@@ -38,6 +38,8 @@ CODES: dict[str, Code] = {
         Code("PB108", _ERROR, "error-value"),
         Code("PB109", _WARNING, "uncalculated-formula"),
         Code("PB110", _ERROR, "cell-too-long"),
+        Code("PB111", _WARNING, "hidden-plan-sheet"),
+        Code("PB112", _WARNING, "no-visible-sheet"),
         # The layout: what the reader found.
         Code("PB101", _WARNING, "untitled-table"),
         Code("PB102", _WARNING, "unplaced-cell"),

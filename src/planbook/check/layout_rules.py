@@ -49,6 +49,7 @@ def layout_findings(plan: Plan) -> Iterator[Finding]:
             suggestion="a plan sheet holds an 'Annual Plan for:' line or a 'Ref | Description' "
             "table header",
         )
+    yield from _visibility_findings(plan)
     for sheet in plan.sheets:
         yield from _cell_findings(sheet)
         for cell in sheet.unplaced:
@@ -61,6 +62,42 @@ def layout_findings(plan: Plan) -> Iterator[Finding]:
             )
         if isinstance(sheet, PlanSheet):
             yield from _plan_sheet_findings(sheet)
+
+
+#: How a lead unhides a sheet, by its state: a "very hidden" one is not in Excel's Unhide list.
+_UNHIDE = {
+    "hidden": "right-click any sheet tab, choose Unhide and pick this sheet",
+    "veryHidden": "in the VBA editor (Alt+F11) set the sheet's Visible property to "
+    "-1 - xlSheetVisible",
+}
+
+
+def _visibility_findings(plan: Plan) -> Iterator[Finding]:
+    """A plan the board cannot see: a hidden plan sheet, or no visible sheet at all.
+
+    Only ``hidden`` and ``veryHidden`` hide a sheet: Excel shows a sheet with any other
+    state (``visible``, or a misspelling some tools write, such as ``show``)."""
+    for sheet in plan.plan_sheets:
+        if sheet.state in _UNHIDE:
+            yield Finding(
+                code="PB111",
+                sheet=sheet.name,
+                cell="",
+                value=sheet.state,
+                message=f"this plan sheet is {'very ' if sheet.state == 'veryHidden' else ''}"
+                "hidden: whoever opens the workbook, the board too, will not see it",
+                suggestion=_UNHIDE[sheet.state],
+                sheet_index=sheet.index,
+            )
+    if plan.sheets and all(sheet.state in _UNHIDE for sheet in plan.sheets):
+        yield Finding(
+            code="PB112",
+            sheet="",
+            cell="",
+            value="",
+            message="no sheet of this workbook is visible: Excel has to repair it to open it",
+            suggestion="unhide at least one sheet (the plan)",
+        )
 
 
 def _cell_findings(sheet: Sheet) -> Iterator[Finding]:
