@@ -597,3 +597,27 @@ def test_cover_keeps_every_cell(tmp_path: Path) -> None:
         if value is not None
     )
     assert held == written
+
+
+# --------------------------------------------------------------------------- the header block
+
+
+def test_a_header_value_stands_right_beside_its_label(tmp_path: Path) -> None:
+    rows = plan_rows(["Agreed Date and Who By:", "14/03/22 SMB"], HEADER)
+    entry = read_plan_sheet(tmp_path, rows).header_entry("agreed")
+    assert entry is not None
+    assert (entry.text, entry.value.coordinate if entry.value else None) == ("14/03/22 SMB", "B3")
+
+
+def test_a_label_past_an_empty_cell_beside_a_header_line_is_unplaced(tmp_path: Path) -> None:
+    rows = plan_rows(["Agreed Date and Who By:", None, "Share agreed"], HEADER)
+    sheet = read_plan_sheet(tmp_path, rows)
+    entry = sheet.header_entry("agreed")
+    assert entry is not None and entry.value is None
+    assert [(cell.coordinate, cell.text) for cell in sheet.unplaced] == [("C3", "Share agreed")]
+
+
+def test_text_past_a_header_value_is_unplaced(tmp_path: Path) -> None:
+    rows = plan_rows(["Agreed Date and Who By:", "14/03/22 SMB", None, "Share agreed"], HEADER)
+    sheet = read_plan_sheet(tmp_path, rows)
+    assert [(cell.coordinate, cell.text) for cell in sheet.unplaced] == [("D3", "Share agreed")]

@@ -323,8 +323,11 @@ class _PlanParser:
         self.close_table()
         if (key := _header_key(texted)) is not None:
             label, *rest = texted
-            self.header.append(HeaderEntry(key, label, rest[0] if rest else None))
-            self.unplaced.extend(rest[1:])
+            # The value stands right beside its label; text past an empty cell is the
+            # lead's own note beside the line ("Share agreed"), not the value.
+            value = rest[0] if rest and rest[0].column == label.column + 1 else None
+            self.header.append(HeaderEntry(key, label, value))
+            self.unplaced.extend(rest[1:] if value is not None else rest)
         elif _is_title(texted) and not in_list:
             if self.pending_title is not None:
                 self.notes.append(self.pending_title)
