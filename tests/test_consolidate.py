@@ -533,3 +533,29 @@ def test_last_months_workbook_given_again_as_an_input_is_refused_however_it_is_s
         assert result.exit_code == 2
         assert "is both an input and --previous" in result.output
     assert not (tmp_path / "board.xlsx").exists()
+
+
+def test_the_plan_year_option_dates_the_changes_since_last_month(tmp_path: Path) -> None:
+    """A plan whose title holds no year, and last month's board made without --plan-year:
+    with --plan-year, `Annual, Q3` -> `Annual, Q4` is a 90-day slip."""
+
+    def plan(name: str, due: str) -> Path:
+        rows: list[list[Any]] = [
+            ["Annual Plan for:", "Widgets"],
+            [],
+            ["Part 2 - Annual Plan Items"],
+            ["Ref", "Description", "Milestones", "Due Dates", "Lead", "Links to Service Outcomes",
+             "Councils Impacted", "Delivery Status", "RAG", "Progress"],
+            ["W1", "Payroll", "Tender", due, "Capita", "CI", "All", "Started", "G", "On track"],
+        ]  # fmt: skip
+        return write_workbook(tmp_path / name, {"Widgets": rows})
+
+    last = consolidate([plan("march.xlsx", "Annual, Q3")], tmp_path / "march-board.xlsx",
+                       settings=Settings(as_of=MARCH))  # fmt: skip
+    result = consolidate(
+        [plan("april.xlsx", "Annual, Q4")],
+        tmp_path / "april-board.xlsx",
+        previous=last.output,
+        settings=Settings(as_of=APRIL, plan_year=2022),
+    )
+    assert [(c.kind, c.days) for c in result.changes if c.field == "due"] == [("due_changed", 90)]

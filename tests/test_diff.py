@@ -25,6 +25,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import planbook
+from planbook import Plan
 from planbook.cli import cli
 from planbook.diff import CSV_COLUMNS, KINDS, PlanChange, diff_plans
 from planbook.render import render_changes_csv, render_changes_json, render_changes_text
@@ -749,3 +750,28 @@ def test_generated_edits_of_one_kind_are_each_reported_once_and_nothing_else(
     changes = diff_plans(read_rows(plan_rows(items)), read_rows(plan_rows(new_items)), VOCABULARIES)
     assert Counter((c.kind, c.item, c.milestone) for c in changes) == expected
     assert all(c.days == 14 for c in changes if c.kind == "due_changed")
+
+
+def test_the_plan_year_option_reads_both_versions_recurring_due_dates(tmp_path: Path) -> None:
+    """Widgets' title holds no year: `Annual, Q3` is a day only with --plan-year."""
+
+    def version(name: str, due: str) -> Plan:
+        rows = widgets()
+        rows[11][3] = due  # Payroll's Tender
+        return planbook.read_workbook(small(tmp_path / name, (W, rows)))
+
+    old, new = version("old.xlsx", "Annual, Q3"), version("new.xlsx", "Annual, Q4")
+    assert [change.days for change in diff_plans(old, new, VOCABULARIES)] == [None]
+    assert [change.days for change in diff_plans(old, new, VOCABULARIES, plan_year=2022)] == [90]
+
+
+def test_diff_takes_the_plan_year_option(tmp_path: Path) -> None:
+    rows = widgets()
+    rows[11][3] = "Annual, Q3"
+    old = small(tmp_path / "old.xlsx", (W, rows))
+    rows[11][3] = "Annual, Q4"
+    new = small(tmp_path / "new.xlsx", (W, rows))
+    result = CliRunner().invoke(
+        cli, ["diff", str(old), str(new), "--plan-year", "2022", "--format", "json"]
+    )
+    assert [change["days"] for change in json.loads(result.stdout)["changes"]] == [90]

@@ -271,7 +271,13 @@ def format_command(
     type=click.Path(path_type=Path, file_okay=False),
     help="Use the vocabularies in this folder (default: those shipped with planbook).",
 )
-def diff(old: Path, new: Path, fmt: str, schemas_dir: Path | None) -> None:
+@click.option(
+    "--plan-year",
+    type=click.IntRange(1990, 2100),
+    help="Read both versions' due dates in the financial year starting in this year "
+    "(default: each version's own, from its workbook).",
+)
+def diff(old: Path, new: Path, fmt: str, schemas_dir: Path | None, plan_year: int | None) -> None:
     """What changed from OLD to NEW, item by item: the minutes of what the leads did.
 
     Exit 0 whether or not anything changed.
@@ -282,7 +288,9 @@ def diff(old: Path, new: Path, fmt: str, schemas_dir: Path | None) -> None:
     from planbook.schemas import load_vocabularies
 
     old_plan, new_plan = read_workbook(old), read_workbook(new)
-    changes = diff_plans(old_plan, new_plan, load_vocabularies(_schemas(schemas_dir)))
+    changes = diff_plans(
+        old_plan, new_plan, load_vocabularies(_schemas(schemas_dir)), plan_year=plan_year
+    )
     if fmt == "json":
         text = render.render_changes_json(changes, str(old), str(new))
     elif fmt == "csv":
@@ -412,6 +420,101 @@ def export(
             write_export(plan, export_format, stream, settings, vocabularies)
     except OSError as error:
         raise PlanbookError(f"{output}: cannot write ({error.strerror})") from error
+
+
+@cli.command()
+@click.argument("workbooks", type=_WORKBOOK, nargs=-1, required=True)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    required=True,
+    help="The board report (.html) to write.",
+)
+@click.option(
+    "--previous",
+    type=_WORKBOOK,
+    help="Last month's board workbook: what changed since, and its History's RAG trend.",
+)
+@_derive_options
+def report(
+    workbooks: tuple[Path, ...],
+    output: Path,
+    previous: Path | None,
+    schemas_dir: Path | None,
+    as_of: dt.datetime | None,
+    amber_days: int,
+    plan_year: int | None,
+) -> None:
+    """Write the month's board pack for WORKBOOKS (the services' workbooks, or one board
+    workbook) as one self-contained HTML file that prints to about two A4 landscape
+    pages: items by derived RAG per service and per council, late and due soon, declared
+    against derived RAG, and with --previous the changes and the trend."""
+    from planbook.report import write_report
+
+    pack = write_report(
+        workbooks,
+        output,
+        previous=previous,
+        settings=_settings(as_of, amber_days, plan_year),
+        schemas_dir=_schemas(schemas_dir),
+    )
+    services = len(pack.figures.summary["services"])
+    click.echo(f"Wrote {output}: the board report of {services} service(s).")
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="0.0.0.0 for all.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True)
+@click.option(
+    "--max-upload-mb",
+    type=click.IntRange(1, 1024),
+    default=25,
+    show_default=True,
+    help="Refuse a request whose uploads are bigger (413).",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    help="Workbooks worked on at once (default: one per CPU).",
+)
+@click.option(
+    "--schemas",
+    "schemas_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Use the vocabularies and table schemas in this folder (default: planbook's).",
+)
+@click.option("--open", "open_browser", is_flag=True, help="Open the page in the browser.")
+def serve(
+    host: str,
+    port: int,
+    max_upload_mb: int,
+    workers: int | None,
+    schemas_dir: Path | None,
+    open_browser: bool,
+) -> None:
+    """Serve the web page: check a workbook, download it formatted, make the board
+    workbook and the board report, in a browser (docs/serve.md)."""
+    try:
+        import uvicorn
+
+        from planbook.web import ServeConfig, create_app
+    except ImportError as error:
+        raise PlanbookError(
+            f"planbook serve needs the web extra ({error.name} is missing): "
+            "pip install 'planbook[web]'"
+        ) from error
+    config = ServeConfig(
+        max_upload_mb=max_upload_mb, workers=workers or 0, schemas_dir=_schemas(schemas_dir)
+    )
+    url = f"http://{'localhost' if host in ('127.0.0.1', '0.0.0.0', '::') else host}:{port}/"
+    click.echo(f"planbook serve: {url} (Ctrl+C to stop)", err=True)
+    if open_browser:
+        import threading
+        import webbrowser
+
+        threading.Timer(1.0, webbrowser.open, args=(url,)).start()
+    uvicorn.run(create_app(config), host=host, port=port, log_level="info")
 
 
 def _refuse_to_overwrite_input(output: Path, workbook: Path) -> None:

@@ -92,7 +92,11 @@ def consolidate(
         sheets=tuple(replace(sheet, index=i) for i, sheet in enumerate(combined.sheets)),
     )
     output = build_output(combined, vocabularies, settings, schemas_dir, cut_long_text=True)
-    changes = diff_plans(last_month, output.plan, vocabularies) if last_month is not None else []
+    changes = (
+        diff_plans(last_month, output.plan, vocabularies, plan_year=settings.plan_year)
+        if last_month is not None
+        else []
+    )
     figures = board_figures(
         output.derivation,
         vocabularies,

@@ -90,13 +90,16 @@ class PlanChange:
         return data
 
 
-def diff_plans(old: Plan, new: Plan, vocabularies: Vocabularies) -> list[PlanChange]:
+def diff_plans(
+    old: Plan, new: Plan, vocabularies: Vocabularies, *, plan_year: int | None = None
+) -> list[PlanChange]:
     """Every change from ``old`` to ``new``, sheet by sheet in the new workbook's order.
 
-    Due dates are read with each version's own plan year (its sheet's title, else its
+    Due dates are read with ``plan_year`` when it is given (``--plan-year``, for both
+    versions alike), else with each version's own plan year (its sheet's title, else its
     cover's), as ``check`` reads them."""
     # Why: plan_year_of reads only the plan year of its settings, never the as-of date.
-    settings = Settings(as_of=dt.date.min)
+    settings = Settings(as_of=dt.date.min, plan_year=plan_year)
     changes: list[PlanChange] = []
     old_sheets = list(old.plan_sheets)
     for new_sheet in new.plan_sheets:
