@@ -32,6 +32,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "sample_workbooks" / "annual_plan_2022_23.xlsx"
@@ -138,7 +139,7 @@ def _run(job: str, args: list[str]) -> dict[str, float]:
     )
     if result.returncode != 0:
         raise RuntimeError(f"{job} failed: {result.stderr.strip().splitlines()[-1:]}")
-    return json.loads(result.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def _median(job: str, args: list[str], runs: int) -> dict[str, float]:
@@ -223,10 +224,10 @@ def _prepare_inputs(plan: Path, cells: Path, flat: Path) -> None:
         flat.write_text(render_export(read_workbook(plan), "csv", settings), encoding="utf-8")
 
 
-def report(results: dict[str, object]) -> str:
+def report(results: dict[str, Any]) -> str:
     lines = ["| size (sheets x rows) | job | median s | peak MiB |", "|---|---|---:|---:|"]
     targets: list[str] = []
-    for size in results["sizes"]:  # type: ignore[attr-defined]
+    for size in results["sizes"]:
         timings = size["results"]
         for job, value in timings.items():
             lines.append(
@@ -258,7 +259,7 @@ def report(results: dict[str, object]) -> str:
                 targets.append(
                     f"| {size['size']} | peak memory of {job} (MiB) | {peak:.0f} | < 400 |"
                 )
-    startup = results["startup"]  # type: ignore[index]
+    startup = results["startup"]
     targets.append(f"| - | planbook --help (s) | {startup['planbook --help']:.3f} | < 0.15 |")
     imports = startup["import pandas, pandera, openpyxl"]
     sample = startup["planbook check (sample)"]

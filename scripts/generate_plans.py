@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import random
+from collections.abc import Sequence
 from pathlib import Path
 
 STATUSES = ["Not started", "Started", "Paused", "Complete", "WIP", "Closed", "In progress"]
@@ -100,7 +101,7 @@ def write_sheet(workbook: object, name: str, rows: int, rng: random.Random) -> N
     date_format = workbook.add_format({"num_format": "dd/mm/yy"})  # type: ignore[attr-defined]
     line = 0
 
-    def put(values: list[object]) -> None:
+    def put(values: Sequence[object]) -> None:
         nonlocal line
         for column, value in enumerate(values):
             if value is None or value == "":

@@ -77,9 +77,9 @@ def derived_rag_formula(
             for condition, value in reversed(branches):
                 formula = f"IF({condition},{value},{formula})"
             return formula
-        condition = _condition(rule, status_ref, parsed_ref, vocabulary)
-        if condition is not None:
-            branches.append((condition, result))
+        test = _condition(rule, status_ref, parsed_ref, vocabulary)
+        if test is not None:
+            branches.append((test, result))
     raise ValueError("the milestone rules end with no 'otherwise' rule")
 
 

@@ -26,6 +26,7 @@ from planbook.findings import Report
 from planbook.model import (
     CHANGE_LOG_SHEET,
     Cell,
+    CellValue,
     CoverRow,
     CoverSheet,
     CoverTable,
@@ -91,14 +92,14 @@ def consolidate(
         combined,
         sheets=tuple(replace(sheet, index=i) for i, sheet in enumerate(combined.sheets)),
     )
-    output = build_output(combined, vocabularies, settings, schemas_dir, cut_long_text=True)
+    built = build_output(combined, vocabularies, settings, schemas_dir, cut_long_text=True)
     changes = (
-        diff_plans(last_month, output.plan, vocabularies, plan_year=settings.plan_year)
+        diff_plans(last_month, built.plan, vocabularies, plan_year=settings.plan_year)
         if last_month is not None
         else []
     )
     figures = board_figures(
-        output.derivation,
+        built.derivation,
         vocabularies,
         carried=history_rows_from(last_month, settings.as_of) if last_month is not None else (),
         changes=changes if last_month is not None else None,
@@ -106,7 +107,7 @@ def consolidate(
     extra = summary_sheets(figures)
     write_output(
         target,
-        output,
+        built,
         vocabularies,
         live_as_of=live,
         title=_title(cover),
@@ -116,7 +117,7 @@ def consolidate(
     return ConsolidateResult(
         target,
         tuple(sheet.name for _, sheet in services),
-        output.report,
+        built.report,
         tuple(changes),
         tuple(notices),
     )
@@ -201,7 +202,7 @@ def _cover(
         titles = _default_titles(services, settings)
     row = 1
 
-    def line(values: Sequence[object]) -> tuple[int, list[Cell]]:
+    def line(values: Sequence[CellValue]) -> tuple[int, list[Cell]]:
         nonlocal row
         cells = [
             Cell(row, column, value)
@@ -237,8 +238,8 @@ def _cover(
 def _table(
     title: str,
     columns: Sequence[str],
-    values: list[Sequence[object]],
-    line: Callable[[Sequence[object]], tuple[int, list[Cell]]],
+    values: list[Sequence[CellValue]],
+    line: Callable[[Sequence[CellValue]], tuple[int, list[Cell]]],
 ) -> CoverTable:
     title_cell = line([title])[1][0]
     line([])
@@ -264,9 +265,9 @@ def _default_titles(services: list[tuple[Path, PlanSheet]], settings: Settings) 
     return titles
 
 
-def _version_rows(previous: CoverSheet | None, settings: Settings) -> list[Sequence[object]]:
+def _version_rows(previous: CoverSheet | None, settings: Settings) -> list[Sequence[CellValue]]:
     """Last month's Version Control rows, then this run's."""
-    carried: list[Sequence[object]] = []
+    carried: list[Sequence[CellValue]] = []
     if previous is not None and previous.version_control is not None:
         for cover_row in previous.version_control.rows:
             carried.append([_value(cover_row.cells.get(name)) for name in VERSION_COLUMNS])
@@ -280,15 +281,15 @@ def _version_rows(previous: CoverSheet | None, settings: Settings) -> list[Seque
     return carried
 
 
-def _value(cell: Cell | None) -> object:
+def _value(cell: Cell | None) -> CellValue:
     return cell.value if cell is not None else ""
 
 
-def _configuration_row(sheet: PlanSheet, previous: CoverSheet | None) -> Sequence[object]:
+def _configuration_row(sheet: PlanSheet, previous: CoverSheet | None) -> Sequence[CellValue]:
     update = sheet.header_entry("last_update")
     when, who = split_update(update.value if update is not None and update.value else None)
     review = sheet.header_entry("jtb_review")
-    agreed_under: object = ""
+    agreed_under: CellValue = ""
     if previous is not None and previous.configuration_control is not None:
         for row in previous.configuration_control.rows:
             if _service_key(row.text("Plan for")) == _service_key(sheet.name):
@@ -308,7 +309,7 @@ _DATE_IN_TEXT = re.compile(
 )
 
 
-def split_update(cell: Cell | None) -> tuple[object, str]:
+def split_update(cell: Cell | None) -> tuple[CellValue, str]:
     """``7 March 2022 (MG / DR)`` -> (2022-03-07, ``MG / DR``); a date cell -> (it, '')."""
     if cell is None:
         return "", ""

@@ -200,11 +200,11 @@ class Derivation:
         object.__setattr__(self, "_by_item", by_item)
 
     def milestone(self, sheet: str, row: int) -> MilestoneRag | None:
-        return self._by_row.get((sheet, row))  # type: ignore[attr-defined,no-any-return]
+        return self._by_row.get((sheet, row))  # type: ignore[attr-defined]
 
     def item(self, sheet: str, row: int) -> ItemRag | None:
         """The item whose own row is ``row``."""
-        return self._by_item.get((sheet, row))  # type: ignore[attr-defined,no-any-return]
+        return self._by_item.get((sheet, row))  # type: ignore[attr-defined]
 
 
 def plan_year_of(plan: Plan, sheet: PlanSheet, settings: Settings) -> int | None:

@@ -18,7 +18,7 @@ import importlib.resources
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import yaml
 
@@ -314,7 +314,7 @@ class _Checker:
         self.path = path
         self.root = root
 
-    def fail(self, problem: str) -> Any:
+    def fail(self, problem: str) -> NoReturn:
         raise SchemaFileError(self.path, problem)
 
     def mapping(self, value: Any, where: str) -> Mapping[Any, Any]:

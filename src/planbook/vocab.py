@@ -247,9 +247,9 @@ def _read_piece(
     if all(codes is None for _, codes in runs) and _word_count(piece) >= long_enough:
         notes.append(piece)  # Why: "and" inside a phrase naming no council is no list.
         return
-    for name, codes in runs:
-        if codes is not None:
-            found.update(codes)
+    for name, named in runs:
+        if named is not None:
+            found.update(named)
         elif _word_count(name) >= long_enough:
             notes.append(name)
         else:

@@ -142,10 +142,10 @@ def describe_failure(
             f"did you mean '{rag.nearest}'?" if rag.nearest else "write R, A or G",
         )
     if check == "council_list":
-        reading = parse_councils(value, vocabularies.councils)
-        unknown = ", ".join(f"'{token}'" for token, _ in reading.unknown)
-        nearest = [f"'{near}'" for _, near in reading.unknown if near]
-        names = "names no council" if len(reading.unknown) == 1 else "name no council"
+        councils = parse_councils(value, vocabularies.councils)
+        unknown = ", ".join(f"'{token}'" for token, _ in councils.unknown)
+        nearest = [f"'{near}'" for _, near in councils.unknown if near]
+        names = "names no council" if len(councils.unknown) == 1 else "name no council"
         return _finding(
             "PB221",
             member,

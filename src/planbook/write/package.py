@@ -104,7 +104,8 @@ class Package:
         self.names = [member.filename for member in self.members]
         self._present = set(self.names)
 
-    def __contains__(self, name: str) -> bool:
+    def __contains__(self, name: object) -> bool:
+        # Why object: a relationship to an external target names no part (None).
         return name in self._present
 
     def read(self, name: str) -> bytes:
@@ -131,8 +132,9 @@ class Package:
 
     def workbook_part(self) -> str:
         for relation in self.relationships(""):
-            if relation.type.endswith("/officeDocument") and relation.part in self:
-                return relation.part
+            part = relation.part
+            if relation.type.endswith("/officeDocument") and part is not None and part in self:
+                return part
         if "xl/workbook.xml" in self:
             return "xl/workbook.xml"
         raise PackageError("holds no workbook part")
@@ -183,7 +185,7 @@ def add_relationship(rels: Any, rel_type: str, target: str) -> str:
 def empty_relationships() -> Any:
     from lxml import etree
 
-    return etree.Element(f"{{{PKG_REL_NS}}}Relationships", nsmap={None: PKG_REL_NS})
+    return etree.Element(f"{{{PKG_REL_NS}}}Relationships", nsmap={None: PKG_REL_NS})  # type: ignore[dict-item]
 
 
 #: What to write for a part: its bytes, or a function yielding them (a big sheet is

@@ -273,7 +273,11 @@ class _Patcher:
             rels = empty_relationships()
         self.content_types = parse_xml(package.read("[Content_Types].xml"))
         styles_part = next((r.part for r in relations if r.type.endswith("/styles")), None)
-        styles_data = package.read(styles_part) if styles_part in package else None
+        styles_data = (
+            package.read(styles_part)
+            if styles_part is not None and styles_part in package
+            else None
+        )
         styles = Styles(parse_xml(styles_data or MINIMAL_STYLES))
         looks = _Looks.of(styles)
         entries = sheet_entries(workbook, relations)
@@ -374,9 +378,9 @@ class _Patcher:
         written_columns.update(columns.values())
         header_rows = [table.header_row]
         header_rows += [cells[0].row for cells in table.repeated_headers if cells]
-        for row in header_rows:
+        for header_row in header_rows:
             for c in PLANBOOK_COLUMNS:
-                edits.setdefault(row, {})[columns[c.name]] = CellEdit(
+                edits.setdefault(header_row, {})[columns[c.name]] = CellEdit(
                     "text", c.header, style=looks.header
                 )
         segments = table_segments(table)
@@ -433,8 +437,9 @@ class _Patcher:
         """planbook removed formula cells of its own: Excel rebuilds the calculation
         chain, which would otherwise name them."""
         for relation in self.package.relationships(self.workbook_part):
-            if relation.type == CALC_CHAIN_TYPE and relation.part in self.package:
-                self.removed.add(relation.part)
+            part = relation.part
+            if relation.type == CALC_CHAIN_TYPE and part is not None and part in self.package:
+                self.removed.add(part)
 
     # --- planbook's sheets ------------------------------------------------------------------
 
@@ -595,7 +600,8 @@ class _Patcher:
             from lxml import etree
 
             root = etree.Element(
-                f"{{{_CUSTOM_NS}}}Properties", nsmap={None: _CUSTOM_NS, "vt": _VT_NS}
+                f"{{{_CUSTOM_NS}}}Properties",
+                nsmap={None: _CUSTOM_NS, "vt": _VT_NS},  # type: ignore[dict-item]
             )
         changed = original is None
         pids = [int(e.get("pid", "1")) for e in root]
