@@ -43,7 +43,7 @@ from planbook.derive import Settings, derive_plan
 from planbook.errors import PlanbookError
 from planbook.export import export_records, milestone_rows
 from planbook.schemas import load_vocabularies
-from planbook.vocab import normalise_rag, normalise_status
+from planbook.normalise import normalise_rag, normalise_status
 from planbook.write import Change, FormatResult, format_workbook
 from planbook.write.prepare import CHANGE_COLUMNS
 from planbook.write.xlsx import excel_serial

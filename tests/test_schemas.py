@@ -19,7 +19,7 @@ from planbook.schemas import (
     default_schemas_dir,
     load_vocabularies,
 )
-from planbook.vocab import normalise_rag, normalise_status, parse_councils
+from planbook.normalise import normalise_rag, normalise_status, parse_councils
 
 SCHEMAS = default_schemas_dir()  # the defaults shipped in the package
 ALL_FIVE = ("HDC", "HBC", "MDC", "SODC", "VOWH")

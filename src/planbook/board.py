@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from planbook.derive import SEVERITY_ORDER, Derivation, ItemRag, MilestoneRag
-from planbook.vocab import parse_councils
+from planbook.normalise import parse_councils
 
 if TYPE_CHECKING:
     from planbook.diff import PlanChange

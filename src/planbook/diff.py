@@ -32,7 +32,7 @@ from planbook.derive import Settings, plan_year_of
 from planbook.duedates import parse_due
 from planbook.model import Item, Plan, PlanSheet, Table, TableRow, column_letter
 from planbook.schemas import Vocabularies
-from planbook.vocab import normalise_rag, normalise_status
+from planbook.normalise import normalise_rag, normalise_status
 
 SIMILAR = 0.6
 RELATED = 0.3

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal, TextIO
 from planbook.derive import Derivation, Settings, derive_plan
 from planbook.model import FIELDS, Cell, Item, Plan, PlanSheet, Table, TableRow, column_letter
 from planbook.schemas import Vocabularies, load_vocabularies
-from planbook.vocab import parse_councils
+from planbook.normalise import parse_councils
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -10,7 +10,7 @@ from planbook.display import shorten
 from planbook.export import MilestoneRow
 from planbook.findings import Finding
 from planbook.model import column_letter
-from planbook.vocab import normalise_rag, normalise_status, parse_councils
+from planbook.normalise import normalise_rag, normalise_status, parse_councils
 
 #: Field names as the plan's headers say them.
 FIELD_NAMES: dict[str, str] = {

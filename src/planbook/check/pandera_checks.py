@@ -17,7 +17,7 @@ from pandera import extensions
 
 from planbook.duedates import parse_due
 from planbook.schemas import Vocabularies, match_key
-from planbook.vocab import is_rag, is_status, normalise_rag, normalise_status, parse_councils
+from planbook.normalise import is_rag, is_status, normalise_rag, normalise_status, parse_councils
 
 _ACTIVE: ContextVar[Vocabularies] = ContextVar("planbook_vocabularies")
 

@@ -9,7 +9,7 @@ from planbook.display import shorten
 from planbook.findings import Finding
 from planbook.model import TableRow, column_letter
 from planbook.schemas import Vocabularies
-from planbook.vocab import normalise_rag
+from planbook.normalise import normalise_rag
 
 _LETTERS = frozenset({"R", "A", "G"})
 

@@ -33,7 +33,7 @@ from planbook.model import (
     TableRow,
 )
 from planbook.schemas import Vocabularies
-from planbook.vocab import normalise_rag, normalise_status
+from planbook.normalise import normalise_rag, normalise_status
 
 #: The Change Log's columns.
 CHANGE_COLUMNS: tuple[str, ...] = ("sheet", "cell", "field", "old", "new", "why", "as of")

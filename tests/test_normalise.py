@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from planbook.schemas import Vocabularies, default_schemas_dir, load_vocabularies
-from planbook.vocab import (
+from planbook.normalise import (
     CouncilReading,
     RagReading,
     StatusReading,
