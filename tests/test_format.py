@@ -41,9 +41,10 @@ from planbook.check import check_plan
 from planbook.cli import cli
 from planbook.derive import Settings, derive_plan
 from planbook.errors import PlanbookError
-from planbook.export import export_records, milestone_rows
-from planbook.schemas import load_vocabularies
+from planbook.export import export_records
+from planbook.model import milestone_rows
 from planbook.normalise import normalise_rag, normalise_status
+from planbook.schemas import load_vocabularies
 from planbook.write import Change, FormatResult, format_workbook
 from planbook.write.prepare import CHANGE_COLUMNS
 from planbook.write.xlsx import excel_serial

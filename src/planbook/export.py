@@ -15,13 +15,12 @@ import itertools
 import json
 import textwrap
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, TextIO
 
 from planbook.derive import Derivation, Settings, derive_plan
-from planbook.model import FIELDS, Cell, Item, Plan, PlanSheet, Table, TableRow, column_letter
-from planbook.schemas import Vocabularies, load_vocabularies
+from planbook.model import FIELDS, MilestoneRow, Plan, milestone_rows
 from planbook.normalise import parse_councils
+from planbook.schemas import Vocabularies, load_vocabularies
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -38,86 +37,24 @@ DERIVED_COLUMNS: tuple[str, ...] = (
     "item_rag_derived",
 )
 EXPORT_COLUMNS: tuple[str, ...] = (*READ_COLUMNS, *DERIVED_COLUMNS)
-_ITEM_FIELDS = frozenset({"ref", "description"})
 
 ExportFormat = Literal["csv", "json"]
 
 
-@dataclass(frozen=True, slots=True)
-class MilestoneRow:
-    """A row of the flat view, with the model objects it came from."""
-
-    sheet: PlanSheet
-    table: Table
-    item: Item
-    #: The item's 1-based number within its sheet.
-    item_number: int
-    row: TableRow
-
-    @property
-    def is_milestone(self) -> bool:
-        """False for the row of an item that is kept although it is no milestone."""
-        return self.row is not self.item.head or self.item.head_is_milestone
-
-    def cell(self, name: str) -> Cell | None:
-        """The cell a field's value comes from: ref and description are the item's."""
-        if name in _ITEM_FIELDS:
-            return self.item.head.get(name)
-        return self.row.get(name)
-
-    def position(self, name: str) -> tuple[int, int]:
-        """Row and column of a field's cell, filled or not (column 0: no such column)."""
-        cell = self.cell(name)
-        if cell is not None:
-            return cell.row, cell.column
-        header = self.table.header.get(name)
-        return self.row.row, header.column if header is not None else 0
-
-    def record(self) -> dict[str, Any]:
-        """The reader's columns: the cell text as written."""
-        part = self.table.effective_part
-        values: dict[str, Any] = {
-            "sheet": self.sheet.name,
-            "service": self.sheet.service,
-            "part": part if part is not None else "",
-            "item": self.item_number,
-        }
-        for name in FIELDS:
-            cell = self.cell(name)
-            values[name] = cell.text if cell is not None else ""
-        values["row"] = self.row.row
-        return values
-
-    def cells(self) -> dict[str, str]:
-        """Field -> A1 coordinate of its cell ('' where the table has no such column)."""
-        coordinates = {}
-        for name in FIELDS:
-            row, column = self.position(name)
-            coordinates[name] = f"{column_letter(column)}{row}" if column else ""
-        return coordinates
-
-
-def milestone_rows(plan: Plan) -> Iterator[MilestoneRow]:
-    """Every row of the flat view, sheet by sheet, in workbook order."""
-    for sheet in plan.plan_sheets:
-        number = 0
-        for table in sheet.tables:
-            for item in table.items:
-                number += 1
-                for row in _rows_of(item):
-                    yield MilestoneRow(sheet, table, item, number, row)
-
-
-def _rows_of(item: Item) -> tuple[TableRow, ...]:
-    milestones = item.milestones
-    if item.head_is_milestone:
-        return milestones
-    own_text = any(
-        cell.text.strip()
-        for name, cell in item.head.cells.items()
-        if name not in {"ref", "description"}
-    )
-    return (item.head, *milestones) if own_text or not milestones else milestones
+def _record(row: MilestoneRow) -> dict[str, Any]:
+    """The reader's columns: the cell text as written."""
+    part = row.table.effective_part
+    values: dict[str, Any] = {
+        "sheet": row.sheet.name,
+        "service": row.sheet.service,
+        "part": part if part is not None else "",
+        "item": row.item_number,
+    }
+    for name in FIELDS:
+        cell = row.cell(name)
+        values[name] = cell.text if cell is not None else ""
+    values["row"] = row.row.row
+    return values
 
 
 def iter_export_records(
@@ -128,7 +65,7 @@ def iter_export_records(
     vocabularies = vocabularies or load_vocabularies()
     derivation = derive_plan(plan, settings or Settings(as_of=dt.date.today()), vocabularies)
     for row in milestone_rows(plan):
-        record = row.record()
+        record = _record(row)
         record.update(_derived(row, derivation, vocabularies))
         yield record
 

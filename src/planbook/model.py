@@ -419,3 +419,74 @@ class Plan:
             if candidate.name == name:
                 return candidate
         raise KeyError(name)
+
+
+#: The fields a row takes from its item: ref and description stand on its first row.
+ITEM_FIELDS = frozenset({"ref", "description"})
+
+
+@dataclass(frozen=True, slots=True)
+class MilestoneRow:
+    """One row of a plan table's flat view (a milestone, or the row of an item that has
+    none), with the model objects it came from: what ``check`` validates and ``export``
+    writes, one per row."""
+
+    sheet: PlanSheet
+    table: Table
+    item: Item
+    #: The item's 1-based number within its sheet.
+    item_number: int
+    row: TableRow
+
+    @property
+    def is_milestone(self) -> bool:
+        """False for the row of an item that is kept although it is no milestone."""
+        return self.row is not self.item.head or self.item.head_is_milestone
+
+    def cell(self, name: str) -> Cell | None:
+        """The cell a field's value comes from: ref and description are the item's."""
+        if name in ITEM_FIELDS:
+            return self.item.head.get(name)
+        return self.row.get(name)
+
+    def position(self, name: str) -> tuple[int, int]:
+        """Row and column of a field's cell, filled or not (column 0: no such column)."""
+        cell = self.cell(name)
+        if cell is not None:
+            return cell.row, cell.column
+        header = self.table.header.get(name)
+        return self.row.row, header.column if header is not None else 0
+
+    def cells(self) -> dict[str, str]:
+        """Field -> A1 coordinate of its cell ('' where the table has no such column)."""
+        coordinates = {}
+        for name in FIELDS:
+            row, column = self.position(name)
+            coordinates[name] = f"{column_letter(column)}{row}" if column else ""
+        return coordinates
+
+
+def milestone_rows(plan: Plan) -> Iterator[MilestoneRow]:
+    """Every row of the flat view, sheet by sheet, in workbook order: every milestone
+    once; an item with no milestone is one row; an item whose own row is no milestone but
+    carries other text (a lead, councils, a RAG) gets that row too, so that no cell of a
+    table is left out."""
+    for sheet in plan.plan_sheets:
+        number = 0
+        for table in sheet.tables:
+            for item in table.items:
+                number += 1
+                for row in _rows_of(item):
+                    yield MilestoneRow(sheet, table, item, number, row)
+
+
+def _rows_of(item: Item) -> tuple[TableRow, ...]:
+    milestones = item.milestones
+    if item.head_is_milestone:
+        return milestones
+    own_text = any(
+        cell.text.strip()
+        for name, cell in item.head.cells.items()
+        if name not in {"ref", "description"}
+    )
+    return (item.head, *milestones) if own_text or not milestones else milestones

@@ -7,9 +7,8 @@ from typing import Any
 
 from planbook.check import pandera_checks
 from planbook.display import shorten
-from planbook.export import MilestoneRow
 from planbook.findings import Finding
-from planbook.model import column_letter
+from planbook.model import MilestoneRow, column_letter
 from planbook.normalise import normalise_rag, normalise_status, parse_councils
 
 #: Field names as the plan's headers say them.

@@ -16,9 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from planbook.check.messages import FIELD_NAMES, describe_failure, schema_failure
-from planbook.export import MilestoneRow, milestone_rows
 from planbook.findings import Finding
-from planbook.model import FIELDS, Plan, PlanSheet, Table
+from planbook.model import FIELDS, MilestoneRow, Plan, PlanSheet, Table, milestone_rows
 from planbook.schemas import SchemaFileError, Vocabularies
 
 if TYPE_CHECKING:
