@@ -6,7 +6,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from planbook.schemas import Vocabularies, default_schemas_dir, load_vocabularies
 from planbook.normalise import (
     CouncilReading,
     RagReading,
@@ -15,6 +14,7 @@ from planbook.normalise import (
     normalise_status,
     parse_councils,
 )
+from planbook.schemas import Vocabularies, default_schemas_dir, load_vocabularies
 
 SCHEMAS = default_schemas_dir()  # the defaults shipped in the package
 VOCAB: Vocabularies = load_vocabularies(SCHEMAS)

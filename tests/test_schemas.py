@@ -12,6 +12,7 @@ import yaml
 
 import planbook
 from planbook.errors import PlanbookError
+from planbook.normalise import normalise_rag, normalise_status, parse_councils
 from planbook.schemas import (
     DEFAULT_SCHEMAS_FOLDER,
     SchemaFileError,
@@ -19,7 +20,6 @@ from planbook.schemas import (
     default_schemas_dir,
     load_vocabularies,
 )
-from planbook.normalise import normalise_rag, normalise_status, parse_councils
 
 SCHEMAS = default_schemas_dir()  # the defaults shipped in the package
 ALL_FIVE = ("HDC", "HBC", "MDC", "SODC", "VOWH")

@@ -27,8 +27,8 @@ from typing import Literal
 
 from planbook.duedates import DueDate, parse_due, plan_year_from_text
 from planbook.model import Item, Plan, PlanSheet, Table, TableRow
-from planbook.schemas import StatusVocabulary, Vocabularies
 from planbook.normalise import normalise_rag, normalise_status
+from planbook.schemas import StatusVocabulary, Vocabularies
 
 #: From worst to best: an item takes the first of these that any milestone has.
 SEVERITY_ORDER: tuple[str, ...] = ("R", "A", "G", "B")

@@ -31,8 +31,8 @@ from typing import Any, TypeVar
 from planbook.derive import Settings, plan_year_of
 from planbook.duedates import parse_due
 from planbook.model import Item, Plan, PlanSheet, Table, TableRow, column_letter
-from planbook.schemas import Vocabularies
 from planbook.normalise import normalise_rag, normalise_status
+from planbook.schemas import Vocabularies
 
 SIMILAR = 0.6
 RELATED = 0.3

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from planbook.model import (
     GENERATED_HEADERS,
@@ -21,6 +21,7 @@ from planbook.model import (
     Item,
     OtherSheet,
     PlanSheet,
+    Segment,
     Sheet,
     Table,
     TableRow,
@@ -245,7 +246,7 @@ class _OpenTable:
 
     def close(self) -> Table:
         part = title_part(self.title.text) if self.title is not None else None
-        return Table(
+        table = Table(
             header_row=self.header_row,
             header=self.header,
             title=self.title,
@@ -256,6 +257,7 @@ class _OpenTable:
             markers=tuple(self.markers),
             items=tuple(Item(tuple(rows)) for rows in self.items),
         )
+        return replace(table, segments=table_segments(table))
 
 
 class _PlanParser:
@@ -402,19 +404,9 @@ def _read_cover_table(
     return CoverTable(title, tuple(header), tuple(body)), position
 
 
-@dataclass(frozen=True)
-class Segment:
-    """The rows a table reads by one header row: the first, or a print-break repeat
-    (whose columns may stand elsewhere)."""
-
-    header_row: int
-    last_row: int
-    #: Field -> column, as that header row places them.
-    columns: dict[str, int]
-
-
-def table_segments(table: Table) -> list[Segment]:
-    """The table's segments, top to bottom."""
+def table_segments(table: Table) -> tuple[Segment, ...]:
+    """The table's segments, top to bottom: computed once, when the table is read (or
+    its header rewritten), and held on it as ``Table.segments``."""
     headers = [(table.header_row, {name: cell.column for name, cell in table.header.items()})]
     for cells in table.repeated_headers:
         columns: dict[str, int] = {}
@@ -426,7 +418,7 @@ def table_segments(table: Table) -> list[Segment]:
     headers.sort(key=lambda header: header[0])
     rows = [row.row for item in table.items for row in item.rows]
     last = max([*rows, *(cell.row for cell in table.markers), table.header_row])
-    return [
+    return tuple(
         Segment(row, headers[n + 1][0] - 1 if n + 1 < len(headers) else max(last, row), columns)
         for n, (row, columns) in enumerate(headers)
-    ]
+    )

@@ -201,6 +201,17 @@ class Item:
         return self.rows if self.head_is_milestone else self.rows[1:]
 
 
+@dataclass(frozen=True)
+class Segment:
+    """The rows a table reads by one header row: the first, or a print-break repeat
+    (whose columns may stand elsewhere)."""
+
+    header_row: int
+    last_row: int
+    #: Field -> column, as that header row places them.
+    columns: dict[str, int]
+
+
 @dataclass(frozen=True, slots=True)
 class Table:
     """A plan table: its header row, its title (if any) and its items."""
@@ -220,6 +231,8 @@ class Table:
     #: ``Insert Line Above`` template markers.
     markers: tuple[Cell, ...] = ()
     items: tuple[Item, ...] = ()
+    #: The rows each header row reads, top to bottom (``layout.table_segments``).
+    segments: tuple[Segment, ...] = ()
 
     @property
     def effective_part(self) -> int | None:

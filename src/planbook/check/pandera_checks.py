@@ -16,8 +16,8 @@ import pandas as pd
 from pandera import extensions
 
 from planbook.duedates import parse_due
-from planbook.schemas import Vocabularies, match_key
 from planbook.normalise import is_rag, is_status, normalise_rag, normalise_status, parse_councils
+from planbook.schemas import Vocabularies, match_key
 
 _ACTIVE: ContextVar[Vocabularies] = ContextVar("planbook_vocabularies")
 

@@ -8,8 +8,8 @@ from planbook.derive import Derivation, ItemRag, MilestoneRag, is_better
 from planbook.display import shorten
 from planbook.findings import Finding
 from planbook.model import TableRow, column_letter
-from planbook.schemas import Vocabularies
 from planbook.normalise import normalise_rag
+from planbook.schemas import Vocabularies
 
 _LETTERS = frozenset({"R", "A", "G"})
 

@@ -44,7 +44,6 @@ from planbook.columns import (
 from planbook.derive import Derivation, Settings, format_day
 from planbook.errors import PlanbookError
 from planbook.findings import Finding, Report
-from planbook.layout import Segment, table_segments
 from planbook.model import (
     CHANGE_LOG_SHEET,
     FINDINGS_SHEET,
@@ -53,6 +52,7 @@ from planbook.model import (
     OtherSheet,
     Plan,
     PlanSheet,
+    Segment,
     Table,
     column_letter,
     free_sheet_name,
@@ -383,7 +383,7 @@ class _Patcher:
                 edits.setdefault(header_row, {})[columns[c.name]] = CellEdit(
                     "text", c.header, style=looks.header
                 )
-        segments = table_segments(table)
+        segments = table.segments
         # One formula per segment, its row number filled in per row: compiling the rules
         # for each of a hundred thousand rows would cost more than all the rest.
         templates: dict[tuple[int | None, int], str] = {}
@@ -741,7 +741,7 @@ class _SheetFrame:
         for table in self.sheet.tables:
             if not is_tracked(table):
                 continue
-            for segment in table_segments(table):
+            for segment in table.segments:
                 first, last = segment.header_row + 1, segment.last_row
                 if last < first:
                     continue
@@ -769,7 +769,7 @@ class _SheetFrame:
         covered = self._lead_validated()
         added = []
         for table in self.sheet.tables:
-            for segment in table_segments(table):
+            for segment in table.segments:
                 first, last = segment.header_row + 1, max(segment.last_row, segment.header_row + 1)
                 for name, values in choices.items():
                     if name not in segment.columns:

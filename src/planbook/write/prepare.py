@@ -32,8 +32,8 @@ from planbook.model import (
     Table,
     TableRow,
 )
-from planbook.schemas import Vocabularies
 from planbook.normalise import normalise_rag, normalise_status
+from planbook.schemas import Vocabularies
 
 #: The Change Log's columns.
 CHANGE_COLUMNS: tuple[str, ...] = ("sheet", "cell", "field", "old", "new", "why", "as of")
@@ -140,14 +140,12 @@ def planbook_positions(sheet: PlanSheet) -> set[tuple[int, int]]:
     """(row, column) of every cell of planbook's columns from an earlier pass: under its
     headers, from the header row to the table's last row. These are planbook's to write
     over or clear, whatever is in them now."""
-    from planbook.layout import table_segments
-
     positions = {(cell.row, cell.column) for cell in planbook_cells(sheet)}
     for table in sheet.tables:
         columns = [cell.column for name, cell in table.header.items() if name in GENERATED_HEADERS]
         if not columns:
             continue
-        last = max(segment.last_row for segment in table_segments(table))
+        last = max(segment.last_row for segment in table.segments)
         positions.update(
             (row, column) for row in range(table.header_row, last + 1) for column in columns
         )
@@ -224,7 +222,10 @@ def _prepare_table(
         Item(tuple(_prepare_row(sheet, row, vocabularies, changes) for row in item.rows))
         for item in table.items
     )
-    return dataclasses.replace(table, header=header, repeated_headers=tuple(repeats), items=items)
+    from planbook.layout import table_segments
+
+    table = dataclasses.replace(table, header=header, repeated_headers=tuple(repeats), items=items)
+    return dataclasses.replace(table, segments=table_segments(table))
 
 
 def _prepare_row(

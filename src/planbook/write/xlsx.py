@@ -28,7 +28,6 @@ from planbook.columns import (
 )
 from planbook.derive import Derivation, MilestoneRag, Settings, format_day
 from planbook.findings import Report
-from planbook.layout import Segment, table_segments
 from planbook.model import (
     CHANGE_LOG_SHEET,
     EXCEL_CELL_LIMIT,
@@ -41,6 +40,7 @@ from planbook.model import (
     CoverSheet,
     Plan,
     PlanSheet,
+    Segment,
     Sheet,
     Table,
     TableRow,
@@ -377,7 +377,7 @@ def _write_derived_columns(
 ) -> None:
     """Parsed Due Date and Derived RAG: formulas, live in Excel, with planbook's values
     cached; each row reads the columns of its own segment of the table."""
-    segments = table_segments(table)
+    segments = table.segments
     for item in table.items:
         for row in item.milestones:
             segment = next(s for s in reversed(segments) if s.header_row <= row.row)
@@ -426,7 +426,7 @@ def _write_derived_row(
 
 def _colour_table(writer: _SheetWriter, table: Table, vocabularies: Vocabularies) -> None:
     """RAG colours, late due dates, complete milestones greyed: segment by segment."""
-    for segment in table_segments(table):
+    for segment in table.segments:
         if segment.last_row > segment.header_row:
             _colour_segment(writer, segment, vocabularies)
 
@@ -490,7 +490,7 @@ def _add_dropdowns(writer: _SheetWriter, table: Table, vocabularies: Vocabularie
         "status": list(vocabularies.status.values),
         "rag": [*vocabularies.rag.values, *vocabularies.rag.not_applicable[:1]],
     }
-    for segment in table_segments(table):
+    for segment in table.segments:
         first, last = segment.header_row, max(segment.last_row, segment.header_row + 1)
         for name, values in choices.items():
             if name not in segment.columns:
