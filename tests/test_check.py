@@ -642,6 +642,45 @@ def test_a_pandera_builtin_check_added_to_a_table_schema_reports_at_the_cell(
     assert "str_length" in only(report, "PB290").message
 
 
+def test_a_pandera_column_setting_added_to_a_table_schema_reports_at_the_cell(
+    tmp_path: Path, schemas: Path
+) -> None:
+    """``unique: true`` is no Check (pandera gives it no check number): still PB290."""
+    edit_once(
+        schemas / "tables" / "plan_items.yaml",
+        "  ref:\n    required: true\n",
+        "  ref:\n    required: true\n    unique: true\n",
+    )
+    report = check(tmp_path, item(), item(description="Another item"), schemas=schemas)
+    assert found(report) == [("Plan", "A5", "PB290"), ("Plan", "A6", "PB290")]
+
+
+def test_each_of_planbooks_registered_checks_has_its_findings() -> None:
+    import pandera.pandas as pa
+
+    from planbook.check.messages import FINDINGS_OF_CHECKS
+    from planbook.findings import CODES
+
+    registered = set(pa.Check.REGISTERED_CUSTOM_CHECKS)
+    assert set(FINDINGS_OF_CHECKS) == registered
+    codes = {code for codes, _ in FINDINGS_OF_CHECKS.values() for code in codes}
+    assert codes <= set(CODES)
+
+
+def test_a_rag_vocabulary_check_on_another_column_gives_the_rag_finding(
+    tmp_path: Path, schemas: Path
+) -> None:
+    """The finding comes from the check that failed and its statistics, whatever the
+    column."""
+    edit_once(
+        schemas / "tables" / "plan_items.yaml",
+        "  ref:\n    required: true\n",
+        "  ref:\n    required: true\n    checks:\n      in_vocabulary: {vocabulary: rag}\n",
+    )
+    report = check(tmp_path, item(ref="Q"), schemas=schemas)
+    assert found(report) == [("Plan", "A5", "PB211")]
+
+
 # --------------------------------------------------------------------------- broken schemas/
 
 PLAN_ITEMS = Path("tables") / "plan_items.yaml"

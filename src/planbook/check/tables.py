@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from planbook.check.messages import FIELD_NAMES, describe_failure, schema_failure
+from planbook.check.messages import FIELD_NAMES, Failure, describe_failure, schema_failure
 from planbook.findings import Finding
 from planbook.model import FIELDS, MilestoneRow, Plan, PlanSheet, Table, milestone_rows
 from planbook.schemas import SchemaFileError, Vocabularies
@@ -138,8 +138,6 @@ def _findings(
         if case["index"] is None:
             raise SchemaFileError(table_schema.path, schema_failure(case))
     for case in cases:
-        check = str(case["check"])
-        name = check.split("(")[0]
         member = members[int(case["index"])]
         wide = isinstance(case["failure_case"], dict)  # a table-wide check: {field: value}
         if wide:
@@ -148,10 +146,14 @@ def _findings(
             field, value = str(case["column"]), case["failure_case"]
         if value is None or field not in member.table.header:
             continue  # a column this row's table does not have (pandera: not nullable)
-        checks = schema.checks if wide else schema.columns[field].checks
+        shown = str(case["check"])
         number = case["check_number"]
-        statistics = checks[int(number)].statistics if number is not None else {}
-        yield describe_failure(name, statistics, member, field, str(value), check)
+        if number is None:  # pandera's own column settings (unique, nullable): no Check
+            name, statistics = shown, {}
+        else:
+            failed = (schema.checks if wide else schema.columns[field].checks)[int(number)]
+            name, statistics = failed.name, failed.statistics
+        yield describe_failure(Failure(name, statistics, member, field, str(value), shown))
 
 
 def _missing_column(field: str, sheet: PlanSheet, table: Table) -> Finding:
