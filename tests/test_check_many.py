@@ -251,3 +251,18 @@ def test_no_progress_bar_when_stderr_is_not_a_terminal(four_plans: Path) -> None
 def test_a_few_workbooks_show_no_progress_bar(tmp_path: Path) -> None:
     made = plans(tmp_path, one="Complete", two="Complete")
     assert stderr_on_a_terminal(made["one"], made["two"]) == ""
+
+
+def test_the_table_schemas_are_read_once_for_all_the_workbooks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from planbook.check import tables
+
+    read: list[Path] = []
+    load = tables._load_table_schema
+    monkeypatch.setattr(
+        tables, "_load_table_schema", lambda path, yaml: read.append(path) or load(path, yaml)
+    )
+    made = plans(tmp_path, one="Complete", two="Finished", three="Complete")
+    check_many(list(made.values()))
+    assert sorted(path.name for path in read) == ["forward_look.yaml", "plan_items.yaml"]

@@ -1,4 +1,8 @@
-"""The user-editable vocabularies of a schemas folder, loaded and checked.
+"""A schemas folder, loaded and checked: its vocabularies, and (on first use) its tables.
+
+The one loader of the folder: ``load_vocabularies`` gives the object every stage is
+handed; its ``table_schemas()`` reads the pandera table schemas of ``tables/`` the first
+time a check asks, then keeps them (``check/tables.py`` knows their format).
 
 A schemas folder's ``vocabularies.yaml`` holds the Delivery Status and RAG words, its
 ``councils.yaml`` the councils, their names and groups (format: docs/vocabularies.md). The
@@ -18,11 +22,14 @@ import importlib.resources
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import yaml
 
 from planbook.errors import PlanbookError
+
+if TYPE_CHECKING:
+    from planbook.check.tables import TableSchema
 
 VOCABULARIES_FILE = "vocabularies.yaml"
 COUNCILS_FILE = "councils.yaml"
@@ -182,10 +189,27 @@ def _council_spellings(
 
 @dataclass(frozen=True)
 class Vocabularies:
+    """A schemas folder, loaded once and handed to every stage: its vocabularies, read
+    at once, and its table schemas, read when a check first needs them (they need pandera,
+    the heaviest import) and then kept, however many workbooks are checked."""
+
     status: StatusVocabulary
     rag: RagVocabulary
     councils: CouncilRegistry
     directory: Path | None = None
+    _tables: dict[int, TableSchema] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
+
+    def table_schemas(self) -> dict[int, TableSchema]:
+        """Part (1, 2, 3) -> the table schema of the folder's ``tables/`` checking it."""
+        if not self._tables:
+            from planbook.check.tables import load_table_schemas
+
+            if self.directory is None:
+                raise SchemaFileError(Path("tables"), "no schemas folder to read them from")
+            self._tables.update(load_table_schemas(self.directory))
+        return self._tables
 
 
 # --- loading ------------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """``check``: is the plan right? Findings that name the cell and the fix.
 
 Layout findings come from the model (``layout_rules``); everything about values runs
-through the pandera schemas of schemas/tables/ (``tables``), with the vocabularies of
-schemas/vocabularies.yaml and schemas/councils.yaml.
+through the pandera table schemas of the schemas folder's ``tables/`` (``tables``), with
+the vocabularies of its ``vocabularies.yaml`` and ``councils.yaml``: one loaded folder
+(``planbook.schemas.Vocabularies``) serves every workbook of a run.
 """
 
 from __future__ import annotations
@@ -37,12 +38,11 @@ def check_plan(
     """Check a plan read with ``read_workbook`` against the schemas in ``schemas_dir``,
     deriving RAGs as ``settings`` say (default: as of today, a 30-day amber window), or
     using the ``derivation`` the caller already has for this plan."""
-    from planbook.check.tables import load_table_schemas, table_findings
+    from planbook.check.tables import table_findings
 
     settings = settings or Settings(as_of=dt.date.today())
     vocabularies = vocabularies or load_vocabularies(schemas_dir)
-    assert vocabularies.directory is not None
-    table_schemas = load_table_schemas(vocabularies.directory)
+    table_schemas = vocabularies.table_schemas()
     with bulk_objects():
         if derivation is None:
             derivation = derive_plan(plan, settings, vocabularies)
