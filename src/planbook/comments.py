@@ -23,10 +23,9 @@ from collections.abc import Iterator
 from pathlib import PurePosixPath
 from typing import Any
 
-from planbook.archive import normalise_part_name
+from planbook.archive import MAIN_NAMESPACES, normalise_part_name
 from planbook.model import Comment
 
-_MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 _THREADED_NS = "http://schemas.microsoft.com/office/spreadsheetml/2018/threadedcomments"
 _COMMENTS, _THREADED, _PERSON = "/comments", "/threadedComment", "/person"
@@ -68,8 +67,9 @@ class CommentReader:
         if rels not in self._names:
             return []
         data = self._archive.read(rels)
-        if needle is not None and needle not in data:
-            return []
+        utf16 = data[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in data[:4]
+        if needle is not None and not utf16 and needle not in data:
+            return []  # the usual case: no need to parse
         found = []
         for element in self._elements(rels, data, f"{{{_PKG_REL_NS}}}Relationship"):
             target = element.get("Target", "")
@@ -85,9 +85,11 @@ class CommentReader:
 
     def _comments(self, part: str) -> Iterator[Comment]:
         authors: list[str] = []
-        author_tag, comment_tag = f"{{{_MAIN_NS}}}author", f"{{{_MAIN_NS}}}comment"
-        for element in self._elements(part, None, author_tag, comment_tag):
-            if element.tag == author_tag:
+        # Transitional or Strict: the same names under either namespace.
+        author_tags = {f"{{{namespace}}}author" for namespace in MAIN_NAMESPACES}
+        comment_tags = {f"{{{namespace}}}comment" for namespace in MAIN_NAMESPACES}
+        for element in self._elements(part, None, *author_tags, *comment_tags):
+            if element.tag in author_tags:
                 authors.append(element.text or "")
                 continue
             position = _position(element.get("ref", ""))
@@ -96,7 +98,8 @@ class CommentReader:
             author_id = element.get("authorId", "")
             index = int(author_id) if author_id.isdigit() else -1
             author = authors[index] if 0 <= index < len(authors) else ""
-            yield Comment(*position, author, _text(element.find(f"{{{_MAIN_NS}}}text")))
+            namespace = element.tag[: element.tag.find("}") + 1]
+            yield Comment(*position, author, _text(element.find(f"{namespace}text"), namespace))
 
     def _thread_authors(
         self, found: dict[tuple[int, int], Comment], threads: list[str]
@@ -168,11 +171,12 @@ def _position(reference: str) -> tuple[int, int] | None:
     return row, column
 
 
-def _text(element: Any) -> str:
-    """A note's text: its runs' text in order (phonetic guides left out)."""
+def _text(element: Any, namespace: str) -> str:
+    """A note's text: its runs' text in order (phonetic guides left out); ``namespace``
+    is the comment's own, in braces."""
     if element is None:
         return ""
-    t_tag, r_tag = f"{{{_MAIN_NS}}}t", f"{{{_MAIN_NS}}}r"
+    t_tag, r_tag = f"{namespace}t", f"{namespace}r"
     pieces = []
     for child in element:
         if child.tag == t_tag:

@@ -14,6 +14,7 @@ import contextlib
 import dataclasses
 import datetime as dt
 import gc
+import io
 import itertools
 import os
 import stat
@@ -22,9 +23,18 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
-from planbook.archive import MAX_COLUMNS, MAX_ROWS, Archive, SheetScan, open_archive, scan_sheet
+from planbook.archive import (
+    MAX_COLUMNS,
+    MAX_ROWS,
+    Archive,
+    SheetScan,
+    calamine_package,
+    needs_copy,
+    open_archive,
+    scan_sheet,
+)
 from planbook.comments import CommentReader
 from planbook.errors import UnreadableWorkbookError
 from planbook.layout import parse_sheet
@@ -69,13 +79,16 @@ def _read_workbook(path: Path) -> Plan:
             for index, part in enumerate(archive.sheets)
             if part.path is not None and (found := notes.sheet_comments(part.path))
         }
+        # A package laid out otherwise than Excel lays it (docs/reading.md) is read from a
+        # copy laid out as Excel would; an ordinary workbook is read from the file itself.
+        copy = calamine_package(zipped, archive, scans) if needs_copy(archive, scans) else None
     except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError) as error:
         raise UnreadableWorkbookError(
             f"{path}: not a readable Excel workbook ({_why(error)})"
         ) from error
     finally:
         zipped.close()
-    sheets = _read_values(path, archive, scans)
+    sheets = _read_values(path, archive, scans, copy)
     if comments:
         sheets = [_with_comments(sheet, comments.get(sheet.index, ())) for sheet in sheets]
     return Plan(path=path, sheets=tuple(sheets), has_macros=archive.has_macros)
@@ -131,7 +144,14 @@ def _check_readable(path: Path) -> None:
 MAX_GRID_CELLS = 20_000_000
 
 
-def _read_values(path: Path, archive: Archive, scans: dict[int, SheetScan]) -> list[Sheet]:
+def _read_values(
+    path: Path,
+    archive: Archive,
+    scans: dict[int, SheetScan],
+    copy: tuple[bytes, dict[int, int]] | None,
+) -> list[Sheet]:
+    """Each sheet's cells; from ``copy`` (its bytes, and each worksheet's place in it)
+    when the package had to be laid out anew for calamine."""
     for index, scan in scans.items():
         name = archive.sheets[index].name
         if scan.last_row > MAX_ROWS or scan.last_column > MAX_COLUMNS:
@@ -141,25 +161,33 @@ def _read_values(path: Path, archive: Archive, scans: dict[int, SheetScan]) -> l
             )
     from python_calamine import CalamineWorkbook
 
-    with _calamine_errors(path):
-        workbook = CalamineWorkbook.from_path(str(path))
+    source: Path | IO[bytes]
+    if copy is None:
+        source, positions = path, {index: index for index in range(len(archive.sheets))}
+        with _calamine_errors(path):
+            workbook = CalamineWorkbook.from_path(str(path))
+    else:
+        source, positions = io.BytesIO(copy[0]), copy[1]
+        with _calamine_errors(path):
+            workbook = CalamineWorkbook.from_filelike(io.BytesIO(copy[0]))
     sheets: list[Sheet] = []
     try:
         with _calamine_errors(path):
             worksheets = [str(meta.typ).endswith("WorkSheet") for meta in workbook.sheets_metadata]
         for index, part in enumerate(archive.sheets):
             # By position, not name: a name with a tab in it reads differently in the two.
-            is_worksheet = index < len(worksheets) and worksheets[index]
-            if part.path is None or not is_worksheet:  # a chart sheet
+            position = positions.get(index, len(worksheets))
+            is_worksheet = position < len(worksheets) and worksheets[position]
+            if part.path is None or not is_worksheet:  # a chart, dialog or macro sheet
                 sheets.append(OtherSheet(name=part.name, index=index, state=part.state))
                 continue
             scan = scans.get(index, SheetScan())
             if scan.area > MAX_GRID_CELLS:
-                values = _sparse_values(path, index)
+                values = _sparse_values(source, position)
             else:
                 with _calamine_errors(path):
-                    values = _calamine_values(workbook.get_sheet_by_index(index))
-            name = workbook.sheet_names[index]
+                    values = _calamine_values(workbook.get_sheet_by_index(position))
+            name = workbook.sheet_names[position]
             with _calamine_errors(path):  # calamine reads lazily, as the rows are taken
                 rows = list(_rows(path, values, scan))
             sheet = parse_sheet(name, index, part.state, rows)
@@ -220,7 +248,7 @@ def _calamine_values(sheet: Any) -> Iterator[tuple[int, int, list[Any]]]:
         yield number, 1 + column_offset, row
 
 
-def _sparse_values(path: Path, index: int) -> Iterator[tuple[int, int, list[Any]]]:
+def _sparse_values(path: Path | IO[bytes], index: int) -> Iterator[tuple[int, int, list[Any]]]:
     """The same from openpyxl, streaming: for a sheet whose grid calamine cannot hold."""
     import openpyxl
 

@@ -33,7 +33,8 @@ def _at(code: str, sheet: Sheet, cell: Cell, message: str, suggestion: str) -> F
 #: What Excel shows for a formula that failed.
 EXCEL_ERRORS = frozenset(
     {"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA",
-     "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#UNKNOWN!", "#CONNECT!", "#BUSY!"}
+     "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#UNKNOWN!", "#CONNECT!", "#BUSY!",
+     "#PYTHON!"}
 )  # fmt: skip
 
 
