@@ -10,11 +10,19 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
+
+T = TypeVar("T")
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
@@ -57,9 +65,10 @@ def print_to_pdf(page: Path, pdf: Path, profile: Path) -> Path:
     return pdf
 
 
-def driver(downloads: Path) -> object:
+def driver(downloads: Path, *, javascript: bool = False) -> Any:
     """A Selenium Chrome driver on Debian's chromium and chromedriver, headless, saving
-    downloads into ``downloads`` (no Selenium Manager: nothing is fetched)."""
+    downloads into ``downloads`` (no Selenium Manager: nothing is fetched). The page's
+    JavaScript is off unless asked for: the page must work without it."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -74,9 +83,14 @@ def driver(downloads: Path) -> object:
             "download.default_directory": str(downloads),
             "download.prompt_for_download": False,
             "safebrowsing.enabled": False,
+            "profile.managed_default_content_settings.javascript": 1 if javascript else 2,
         },
     )
-    return webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    chrome = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    chrome.execute_cdp_cmd(
+        "Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)}
+    )
+    return chrome
 
 
 class _References(HTMLParser):
@@ -109,3 +123,40 @@ def external_references(html: str) -> list[str]:
     parser = _References()
     parser.feed(html)
     return parser.found
+
+
+@contextmanager
+def live_server(app: object) -> Iterator[str]:
+    """``app`` served by a real uvicorn on a free loopback port, in a thread; yields its
+    base URL and stops it after."""
+    import uvicorn
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))  # type: ignore[arg-type]
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + TIMEOUT
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        server.should_exit = True
+        thread.join(TIMEOUT)
+        sock.close()
+
+
+def wait_for(condition: Callable[[], T | None], what: str, timeout: float = TIMEOUT) -> T:
+    """Poll ``condition`` until it gives something; fail (not time) only past a hang."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = condition()
+        if found:
+            return found
+        if time.monotonic() > deadline:
+            raise AssertionError(f"gave up waiting for {what}")
+        time.sleep(0.1)
