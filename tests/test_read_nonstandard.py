@@ -359,6 +359,20 @@ def test_a_macro_sheet_beside_the_worksheets_is_kept_by_name_unread(
     assert dataclasses.replace(plan, index=0) == read_workbook(base).plan_sheets[0]
 
 
+def test_a_sparse_sheet_in_a_package_laid_out_otherwise_is_read(base: Path) -> None:
+    """A lone cell at XFD1048576 makes a grid calamine cannot hold: that sheet is read
+    with openpyxl, from the same copy calamine would have read."""
+    far = b'<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>far</t></is></c></row>'
+
+    def change(parts: Parts) -> Parts:
+        parts = sheet_state(b"show")(parts)
+        return {**parts, SHEET: edited(parts[SHEET], b"</sheetData>", far + b"</sheetData>")}
+
+    sheet = read_workbook(variant(base, change)).sheets[0]
+    assert value_at(sheet, 1_048_576, 16_384) == "far"
+    assert value_at(sheet, 5, 2) == "Replace the telephony"
+
+
 # --------------------------------------------------------------------------- Strict Open XML
 
 

@@ -4,7 +4,9 @@ The archive is vetted first (``archive``: limits, parts, defusedxml); then every
 read with python-calamine, a Rust reader ten times faster than openpyxl's, which sees
 what Excel last calculated. Styles are read only where a rule needs them: the fills of
 blank cells (a lead may colour a RAG cell instead of writing it), found with formulas
-that were never calculated in one streaming pass over each sheet's XML. The file is
+that were never calculated in one streaming pass over each sheet's XML. A package laid
+out otherwise than Excel lays it out is read from a copy made in memory as Excel would
+(``archive.calamine_package``); an ordinary workbook, from the file itself. The file is
 opened read-only and never written.
 """
 
