@@ -48,5 +48,9 @@ def write_report(
             raise PlanbookError(f"{target}: is one of the inputs; choose another output file")
     pack = board_pack(inputs, previous=previous, settings=settings, schemas_dir=schemas_dir)
     page = render_report(pack)
-    write_atomically(target, lambda path: path.write_text(page, encoding="utf-8"))
+
+    def write(path: Path) -> None:
+        path.write_text(page, encoding="utf-8")
+
+    write_atomically(target, write)
     return pack

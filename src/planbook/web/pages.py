@@ -263,8 +263,8 @@ def _grid(plan: Plan, sheet_name: str, index: int, findings: list[Finding]) -> s
         parts.append(f"<tr{css}><th>{row}</th>")
         cells = grid.get(row, {})
         for column in range(1, last_column + 1):
-            cell = cells.get(column)
-            text = _text(cell.text, 120) if cell is not None else ""
+            found = cells.get(column)
+            text = _text(found.text, 120) if found is not None else ""
             severity = marked.get((row, column))
             if severity is not None:
                 reference = f"{column_letter(column)}{row}"
