@@ -348,7 +348,7 @@ def test_the_parsed_due_date_follows_a_date_the_lead_types_over_it() -> None:
 
 
 def milestone(due: DueDate, derived: str | None) -> MilestoneRag:
-    return MilestoneRag(TableRow(5, {}), due, "Started", None, derived, "")
+    return MilestoneRag(TableRow(5, {}), due, "Started", None, derived, dt.date(2022, 3, 17))
 
 
 @pytest.mark.parametrize(

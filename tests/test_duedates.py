@@ -6,10 +6,16 @@ import calendar
 import datetime as dt
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
-from planbook.duedates import DueDate, parse_due, plan_year_from_text, quarter_end
+from planbook.duedates import (
+    DueDate,
+    is_due_date_alone,
+    parse_due,
+    plan_year_from_text,
+    quarter_end,
+)
 
 PLAN_YEAR = 2022  # the sample plan: April 2022 to March 2023
 D = dt.date
@@ -381,3 +387,47 @@ def test_parse_due_never_raises_for_any_cell_value(value: object) -> None:
 def test_plan_year_from_text_never_raises(text: str) -> None:
     year = plan_year_from_text(text)
     assert year is None or 1900 <= year <= 2099
+
+
+# --- a due date written alone (a sign of a shifted row) ----------------------------------
+
+
+def written_alone(text: str) -> bool:
+    """The rule by parsing alone, as is_due_date_alone must answer it (without its
+    shortcut for text that cannot be a due date)."""
+    due = parse_due(text, None)
+    if due.kind in {"date", "deadline", "tentative", "recurring"}:
+        return not due.note.strip()
+    return due.kind == "none" and " ".join(text.split()).casefold().startswith("ongoing")
+
+
+DUE_WORDS = [
+    "by", "By end of", "end of", "the", "Q", "q", "Qtr", "Quarter", "two", "four", "Annual",
+    "annually,", "Yearly", "every year", "each year", "Quarterly", "Monthly", "Ongoing",
+    "on-going", "On going", "TBC", "tba", "asap", "April", "Sept", "2022", "22", "30/04/22",
+    "2022-04-30", "30", "Apr", "(TBC)", "-", ",", "go live", "review", "no later than",
+]  # fmt: skip
+due_like_text = st.one_of(
+    st.lists(st.sampled_from(DUE_WORDS), min_size=1, max_size=5).map(" ".join),
+    st.text(max_size=30),
+)
+
+
+@given(due_like_text)
+@example("Quarter two")
+@example("q four")
+@example("on going")
+def test_the_shortcut_for_text_that_cannot_be_a_due_date_changes_no_answer(text: str) -> None:
+    assert is_due_date_alone(text) == written_alone(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["30/04/22", "By end of Q2", "End of Quarter two", "Annually", "Ongoing", "April 2022"]
+)
+def test_a_due_date_written_alone_is_one(text: str) -> None:
+    assert is_due_date_alone(text)
+
+
+@pytest.mark.parametrize("text", ["Go live", "30/04/22 go live", "TBC", "Testing phase"])
+def test_other_text_is_no_due_date_written_alone(text: str) -> None:
+    assert not is_due_date_alone(text)

@@ -153,8 +153,14 @@ class MilestoneRag:
     #: The declared RAG letter (R, A, G), from text or fill; ``n/a``; or None.
     declared: str | None
     derived: str | None
-    #: Why: "due 31/12/2019 passed, status Started".
-    reason: str
+    #: The day it was derived as of.
+    as_of: dt.date
+
+    @property
+    def reason(self) -> str:
+        """Why: "due 31/12/2019 passed, status Started". Said only when asked: a finding
+        or a report needs it for a few rows, a big plan has a hundred thousand."""
+        return _reason(self.due, self.status, self.as_of)
 
     @property
     def due_date(self) -> dt.date | None:
@@ -251,7 +257,7 @@ def _milestone(
     if rag_cell is not None:
         declared = normalise_rag(rag_cell.text, rag_cell.fill, vocabularies.rag).canonical
     derived = derive_rag(resolved_due(due), status, settings, vocabularies.status)
-    return MilestoneRag(row, due, status, declared, derived, _reason(due, status, settings))
+    return MilestoneRag(row, due, status, declared, derived, settings.as_of)
 
 
 def resolved_due(due: DueDate) -> dt.date | None:
@@ -264,14 +270,14 @@ def format_day(day: dt.date) -> str:
     return day.strftime("%d/%m/%Y")
 
 
-def _reason(due: DueDate, status: str | None, settings: Settings) -> str:
+def _reason(due: DueDate, status: str | None, as_of: dt.date) -> str:
     day = resolved_due(due)
     if day is None:
         when = "no due date"
-    elif day < settings.as_of:
+    elif day < as_of:
         when = f"due {format_day(day)} passed"
     else:
-        days = (day - settings.as_of).days
+        days = (day - as_of).days
         soon = "today" if days == 0 else f"in {days} day{'s' if days != 1 else ''}"
         when = f"due {format_day(day)}, {soon}"
     return f"{when}, status {status or 'not given'}"

@@ -15,9 +15,9 @@ from contextvars import ContextVar
 import pandas as pd
 from pandera import extensions
 
-from planbook.duedates import parse_due
+from planbook.duedates import is_due_date_alone, parse_due
 from planbook.normalise import is_rag, is_status, normalise_rag, normalise_status, parse_councils
-from planbook.schemas import Vocabularies, match_key
+from planbook.schemas import Vocabularies
 
 _ACTIVE: ContextVar[Vocabularies] = ContextVar("planbook_vocabularies")
 
@@ -61,14 +61,6 @@ def is_rag_word(text: str) -> bool:
     return is_rag(text, _ACTIVE.get().rag)
 
 
-def is_due_date(text: str) -> bool:
-    """A date, deadline or recurring date written alone, or an ``Ongoing`` phrase."""
-    due = parse_due(text, None)
-    if due.kind in {"date", "deadline", "tentative", "recurring"}:
-        return not due.note.strip()
-    return due.kind == "none" and match_key(text).startswith("ongoing")
-
-
 def is_council_list(text: str) -> bool:
     reading = parse_councils(text, _ACTIVE.get().councils, nearest=False)
     return bool(reading.codes) and not reading.unknown and not reading.scope_notes
@@ -82,7 +74,7 @@ def is_progress_note(text: str) -> bool:
 #: The vocabularies a value in the wrong column may belong to.
 FOREIGN: dict[str, Callable[[str], bool]] = {
     "status": is_status_word,
-    "due": is_due_date,
+    "due": is_due_date_alone,
     "councils": is_council_list,
     "progress": is_progress_note,
 }
