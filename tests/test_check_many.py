@@ -180,7 +180,7 @@ def test_a_folder_without_workbooks_is_one_line_and_exit_2(tmp_path: Path) -> No
     assert result.exit_code == 2
     assert (
         result.stderr
-        == f"planbook: error: {tmp_path}: a folder with no .xlsx or .xlsm workbook in it\n"
+        == f"planbook: error: {tmp_path}: a directory with no .xlsx or .xlsm workbook in it\n"
     )
 
 

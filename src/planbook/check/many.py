@@ -116,8 +116,8 @@ def _why_not_a_workbook(folder: Path) -> str:
     try:
         next(folder.iterdir(), None)
     except OSError as error:
-        return f"{folder}: a folder that cannot be listed ({error.strerror or error})"
-    return f"{folder}: a folder with no .xlsx or .xlsm workbook in it"
+        return f"{folder}: a directory that cannot be listed ({error.strerror or error})"
+    return f"{folder}: a directory with no .xlsx or .xlsm workbook in it"
 
 
 def check_many(
