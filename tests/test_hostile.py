@@ -58,7 +58,7 @@ from hostile_files import (
     with_shared_strings,
     without_declaration,
 )
-from planbook.archive import BOMB_RATIO, MAX_MEMBER_UNCOMPRESSED, MAX_MEMBERS
+from planbook.archive import BOMB_RATIO, MAX_MEMBER_UNCOMPRESSED, MAX_MEMBERS, scan_sheet
 from planbook.check import check_workbook
 from planbook.cli import cli
 from planbook.errors import PlanbookError, UnreadableWorkbookError
@@ -585,6 +585,13 @@ SPARSE: dict[str, Callable[[Path], Path]] = {
     "column-ZZZZZZZ": lambda t: sheet_changed(
         t, cell_replaced("J5", inline_cell("ZZZZZZZ5", "Live since September"))
     ),
+    # The same with a tab before r=, which no spreadsheet writes but XML allows.
+    "column-ZZZZZZZ-after-a-tab": lambda t: sheet_changed(
+        t,
+        cell_replaced(
+            "J5", inline_cell("ZZZZZZZ5", "Live since September").replace(b"<c r=", b"<c\tr=")
+        ),
+    ),
     # Within Excel's limits: A1 and the very last cell make a grid of 17 billion cells.
     "cell-XFD1048576": lambda t: sheet_changed(
         t, row_added(b'<row r="1048576">' + inline_cell("XFD1048576", "last") + b"</row>")
@@ -605,6 +612,17 @@ def test_a_sparse_sheet_never_exhausts_memory(tmp_path: Path, case: str) -> None
             assert_process_error(done)
         library = run_process(path, library=True)
         assert library.returncode in (0, 2), describe_process(library)
+
+
+@pytest.mark.parametrize("space", [b" ", b"\t", b"\n", b"\r\n"])
+def test_the_extent_sees_a_cell_whatever_white_space_stands_before_its_reference(
+    tmp_path: Path, space: bytes
+) -> None:
+    far = inline_cell("ZZZZZZZ5", "far").replace(b"<c r=", b"<c" + space + b"r=")
+    path = sheet_changed(tmp_path, cell_replaced("J5", far))
+    with zipfile.ZipFile(path) as archive:
+        scan = scan_sheet(archive, SHEET, {})
+    assert scan.last_column == sum(26**power for power in range(1, 8))  # ZZZZZZZ
 
 
 def _flat_sheet(tmp_path: Path, size: int) -> Path:

@@ -75,6 +75,9 @@ _CALAMINE_FOLDERS = {
     "dialogsheet": "dialogsheets",
 }
 _CELL_REF = re.compile(rb'\br="([A-Z]{1,10})([0-9]{1,20})"')
+#: The same after the space every writer puts before an attribute: a literal start the
+#: regex engine scans for five times faster (``_extent`` runs it on every cell).
+_SPACED_CELL_REF = re.compile(rb' r="([A-Z]{1,10})([0-9]{1,20})"')
 _STYLE = re.compile(rb'\bs="([0-9]+)"')
 #: A styled cell with no content: ``<c r="B2" s="1"/>``, or ``<c r="B2" s="1" t="n"></c>``
 #: as openpyxl writes it when lxml is installed.
@@ -509,11 +512,20 @@ def _extent(block: bytes, scan: SheetScan) -> None:
     """The last row and column named, so no reader is asked to lay out a grid so large
     it cannot be held (calamine allocates rows x columns, and a failed allocation in
     Rust ends the process)."""
-    references = _CELL_REF.findall(block)  # (letters, digits) of every cell, one pass
-    rows = [int(row) for row in _ROW_NUMBER.findall(block)]
-    rows.extend(int(digits) for _, digits in references)
-    if rows:
-        scan.last_row = max(scan.last_row, max(rows))
+    # (letters, digits) of every cell, in one pass. Only where an attribute follows
+    # another white space than a space (valid XML, written by no spreadsheet) is the
+    # slower pattern needed to see every cell: the extent guards the reader's memory.
+    spaced = (
+        not (b"\t" in block and b'\tr="' in block)  # a byte test first: memchr is fast
+        and not (b"\r" in block and b'\rr="' in block)
+        and b'\nr="' not in block
+    )
+    references = (_SPACED_CELL_REF if spaced else _CELL_REF).findall(block)
+    # Each distinct number once: a row's cells all name its number.
+    numbers = set(_ROW_NUMBER.findall(block))
+    numbers.update(digits for _, digits in references)
+    if numbers:
+        scan.last_row = max(scan.last_row, max(map(int, numbers)))
     letters = {letters for letters, _ in references}
     if b"mergeCell" in block:  # a merged range reaches as far as its last column
         letters.update(_MERGE_END.findall(block))

@@ -105,7 +105,13 @@ def _texts(cells: Sequence[Cell]) -> list[str]:
 
 
 def _written(cells: Sequence[Cell]) -> list[Cell]:
-    return [cell for cell in cells if cell.text.strip()]
+    """The cells with text: not blank (kept for a fill) nor only white space. A number, a
+    date or a truth value always shows some text."""
+    return [
+        cell
+        for cell in cells
+        if (value := cell.value) is not None and (type(value) is not str or value.strip())
+    ]
 
 
 def _is_artefact(cells: Sequence[Cell]) -> bool:

@@ -279,21 +279,25 @@ def _rows(
     next_extra = 0
     # One string object for each repeated short text (leads, statuses, councils): the
     # reader makes a new one per cell, and a big plan repeats them by the hundred thousand.
-    shared: dict[Any, Any] = {}
-
-    def plain(value: Any) -> CellValue:
-        if type(value) is str and len(value) <= 64:
-            return shared.setdefault(value, value)  # type: ignore[no-any-return]
-        return _plain(value)
+    shared: dict[str, str] = {}
+    share = shared.setdefault
 
     try:
-        for number, group in itertools.groupby(values, key=lambda entry: entry[0]):
-            cells = [
-                Cell(number, column, plain(value))
-                for _, first_column, row in group
-                for column, value in enumerate(row, start=first_column)
-                if value != "" and value is not None
-            ]
+        for number, group in itertools.groupby(values, key=_row_number):
+            # Written out, not as a comprehension of helpers: this runs once per cell.
+            cells = []
+            for _, first_column, row in group:
+                for column, value in enumerate(row, start=first_column):
+                    if type(value) is str:
+                        if not value:
+                            continue
+                        if len(value) <= 64:
+                            value = share(value, value)
+                    elif value is None:
+                        continue
+                    else:
+                        value = _plain(value)
+                    cells.append(Cell(number, column, value))
             while next_extra < len(waiting) and waiting[next_extra] < number:
                 only = waiting[next_extra]
                 yield only, sorted(extras.pop(only), key=lambda cell: cell.column)
@@ -311,6 +315,10 @@ def _rows(
         raise UnreadableWorkbookError(
             f"{path}: not a readable Excel workbook ({_why(error)})"
         ) from error
+
+
+def _row_number(entry: tuple[int, int, list[Any]]) -> int:
+    return entry[0]
 
 
 def _extras_by_row(scan: SheetScan) -> dict[int, list[Cell]]:
