@@ -33,6 +33,7 @@ test: $(STAMP) lint
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 # Rebuild the sample workbooks from the seed text (they are committed).
 samples: $(STAMP)

@@ -260,8 +260,11 @@ def _sparse_values(path: Path | IO[bytes], index: int) -> Iterator[tuple[int, in
         sheet.reset_dimensions()
         for cells in sheet.iter_rows():
             for cell in cells:
-                if getattr(cell, "value", None) is not None:
-                    yield cell.row, cell.column, [cell.value]
+                value, row, column = (
+                    getattr(cell, name, None) for name in ("value", "row", "column")
+                )
+                if value is not None and row is not None and column is not None:
+                    yield row, column, [value]
     finally:
         workbook.close()
 
@@ -356,7 +359,7 @@ def _plain(value: Any) -> CellValue:
         return int(value)  # Excel stores every number as a float; 3 is what the lead typed
     if isinstance(value, dt.timedelta):
         return str(value)
-    return value  # type: ignore[no-any-return]
+    return value
 
 
 def _why(error: BaseException) -> str:
