@@ -9,8 +9,8 @@ scripts/generate_plans.py), then times, each in a fresh process, median of --run
   service), as the library runs them for the CLI;
 - the floors: openpyxl (read-only) reading every value, a plain openpyxl load and save
   (``format``'s floor), python-calamine reading every value, XlsxWriter writing the same
-  cells; and ``frictionless validate`` on the same
-  rows flattened to CSV (planbook's export), when frictionless is installed;
+  cells; and ``frictionless validate``, with a schema, on the same rows as one flat
+  .xlsx sheet (planbook's export, one row per milestone), when frictionless is installed;
 - start-up: ``planbook --help``, and ``planbook check`` of the sample beside merely
   importing pandas, pandera and openpyxl;
 
@@ -123,10 +123,11 @@ for name, rows in sheets:
 workbook.close()
 """,
     "frictionless validate": """
-import os, frictionless
+import json, os, frictionless
 # basepath: frictionless refuses an absolute path as unsafe; every error is counted.
+schema = frictionless.Schema.from_descriptor(json.loads(open(sys.argv[5] + ".schema.json").read()))
 resource = frictionless.Resource(path=os.path.basename(sys.argv[5]),
-                                 basepath=os.path.dirname(sys.argv[5]))
+                                 basepath=os.path.dirname(sys.argv[5]), schema=schema)
 report = resource.validate(limit_errors=10**9)
 """,
 }
@@ -179,7 +180,7 @@ def measure(workdir: Path, runs: int) -> dict[str, object]:
         if not plan.exists():
             generate(sheets, rows, plan, services)
         cells = workdir / f"cells_{sheets}x{rows}.pickle"
-        flat = workdir / f"flat_{sheets}x{rows}.csv"
+        flat = workdir / f"flat_{sheets}x{rows}.xlsx"
         _prepare_inputs(plan, cells, flat)
         out = str(workdir / "out.xlsx")
         args = [str(plan), out, str(services), str(cells), str(flat)]
@@ -216,12 +217,40 @@ def _prepare_inputs(plan: Path, cells: Path, flat: Path) -> None:
         with cells.open("wb") as handle:
             pickle.dump(sheets, handle)
     if not flat.exists():
-        from planbook.derive import Settings
-        from planbook.export import render_export
-        from planbook.read import read_workbook
+        _flat_workbook(plan, flat)
 
-        settings = Settings(as_of=dt.date.fromisoformat(AS_OF))
-        flat.write_text(render_export(read_workbook(plan), "csv", settings), encoding="utf-8")
+
+#: What frictionless checks of the flat rows: the vocabularies planbook checks, as a
+#: Table Schema (every cell is text, as planbook's export writes it).
+_FLAT_CONSTRAINTS: dict[str, dict[str, object]] = {
+    "description": {"required": True},
+    "status": {"enum": ["", "Not started", "Started", "Paused", "Complete"]},
+    "rag": {"enum": ["", "R", "A", "G", "n/a"]},
+    "due_date": {"pattern": "(|[0-9]{4}-[0-9]{2}-[0-9]{2})"},
+}
+
+
+def _flat_workbook(plan: Path, flat: Path) -> None:
+    """The plan's rows as one flat sheet (planbook's export) and a Table Schema for it:
+    what a frictionless user would validate."""
+    import xlsxwriter
+
+    from planbook.derive import Settings
+    from planbook.export import EXPORT_COLUMNS, iter_export_records
+    from planbook.read import read_workbook
+
+    settings = Settings(as_of=dt.date.fromisoformat(AS_OF))
+    workbook = xlsxwriter.Workbook(str(flat), {"constant_memory": True})
+    sheet = workbook.add_worksheet("rows")
+    sheet.write_row(0, 0, EXPORT_COLUMNS)
+    for number, record in enumerate(iter_export_records(read_workbook(plan), settings), 1):
+        sheet.write_row(number, 0, [str(record[name]) for name in EXPORT_COLUMNS])
+    workbook.close()
+    fields = [
+        {"name": name, "type": "string", "constraints": _FLAT_CONSTRAINTS.get(name, {})}
+        for name in EXPORT_COLUMNS
+    ]
+    Path(f"{flat}.schema.json").write_text(json.dumps({"fields": fields}), encoding="utf-8")
 
 
 def report(results: dict[str, Any]) -> str:
@@ -250,14 +279,15 @@ def report(results: dict[str, Any]) -> str:
         ]
         if "frictionless validate" in seconds:
             faster = seconds["frictionless validate"] / seconds["check"]
-            ratios.append(("frictionless validate / check", faster, ">= 3"))
+            ratios.append(("frictionless validate / check", faster, ">= 2"))
         for name, ratio, target in ratios:
             targets.append(f"| {size['size']} | {name} | {ratio:.2f} | {target} |")
         if size["rows"] >= 100_000:
             for job in ("check", "format", "export", "consolidate"):
                 peak = timings[job]["peak_mib"]
+                limit = "< 300" if job == "check" else "< 400"
                 targets.append(
-                    f"| {size['size']} | peak memory of {job} (MiB) | {peak:.0f} | < 400 |"
+                    f"| {size['size']} | peak memory of {job} (MiB) | {peak:.0f} | {limit} |"
                 )
     startup = results["startup"]
     targets.append(f"| - | planbook --help (s) | {startup['planbook --help']:.3f} | < 0.15 |")
@@ -265,7 +295,7 @@ def report(results: dict[str, Any]) -> str:
     sample = startup["planbook check (sample)"]
     targets.append(
         f"| - | check of the sample / importing pandas, pandera, openpyxl "
-        f"({sample:.2f} s / {imports:.2f} s) | {sample / imports:.2f} | <= 1.3 |"
+        f"({sample:.2f} s / {imports:.2f} s) | {sample / imports:.2f} | <= 1.2 |"
     )
     return (
         "\n".join(lines)
