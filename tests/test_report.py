@@ -207,3 +207,30 @@ def test_the_pack_prints_to_two_a4_landscape_pages(two_months: Path, tmp_path: P
     pages = sorted(ARTEFACTS.glob("report-page-*.png"))
     assert len(pages) == 2
     assert all(page.stat().st_size > 20_000 for page in pages)  # drawn, not blank
+
+
+def test_the_optimistic_disagreements_are_the_checks_pb301_findings() -> None:
+    """One rule of which declared RAG answers for what, for the report and the check."""
+    settings = Settings(as_of=dt.date(2022, 3, 17))
+    pack = board_pack([SAMPLE_WORKBOOK], settings=settings)
+    report = check_workbook(SAMPLE_WORKBOOK, settings=settings)
+    optimistic = {(d.sheet, d.cell) for d in pack.disagreements if d.optimistic}
+    assert optimistic == {(f.sheet, f.cell) for f in report.findings if f.code == "PB301"}
+
+
+def test_a_first_row_speaking_for_its_item_disagrees_with_the_items_rag(tmp_path: Path) -> None:
+    """G on the item's row, the item's other milestone late: the item is R, not its row."""
+    header = ["Ref", "Description", "Milestones", "Due Dates", "Lead",
+              "Links to Service Outcomes", "Councils Impacted", "Delivery Status", "RAG",
+              "Progress"]  # fmt: skip
+    rows = [
+        ["Annual Plan for:", "Widgets 2021/22"],
+        [],
+        ["Part 2 - Annual Plan Items"],
+        header,
+        ["W1", "Payroll", "Design", "30/09/22", "Capita", "CI", "All", "Started", "G", "Fine"],
+        [None, None, "Build", "31/01/22", "Capita", "CI", "All", "Started", None, "Late"],
+    ]
+    plan = write_workbook(tmp_path / "plan.xlsx", {"Widgets": rows})
+    pack = board_pack([plan], settings=Settings(as_of=dt.date(2022, 3, 17)))
+    assert [(d.cell, d.declared, d.derived) for d in pack.disagreements] == [("I5", "G", "R")]

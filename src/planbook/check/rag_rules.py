@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from planbook.derive import Derivation, ItemRag, MilestoneRag, is_better
 from planbook.display import shorten
@@ -28,26 +29,50 @@ def _declared(row: TableRow, vocabularies: Vocabularies) -> str | None:
     return normalise_rag(cell.text, cell.fill, vocabularies.rag).canonical
 
 
-def _optimistic(item: ItemRag, vocabularies: Vocabularies) -> Iterator[Finding]:
+@dataclass(frozen=True, slots=True)
+class ComparedRag:
+    """A declared RAG letter beside the RAG derived for what it speaks for."""
+
+    row: TableRow
+    declared: str
+    derived: str
+    #: Why the derived RAG is what it is: "due 31/01/2020 passed, status Started".
+    reason: str
+    #: "the item" where the item's first row speaks for the whole item, else "".
+    scope: str
+
+
+def compared_rags(item: ItemRag, vocabularies: Vocabularies) -> Iterator[ComparedRag]:
+    """Each declared R, A or G of an item beside its derived RAG: the one rule of which
+    declared RAG answers for what, for PB301 and for the board report's disagreements.
+
+    The item's first row speaks for the whole item when no other milestone declares a
+    RAG: it is compared with the item's RAG (its worst milestone's). Otherwise each
+    milestone's declared RAG is compared with its own derived one."""
     head = item.item.head
     head_declared = _declared(head, vocabularies)
     others = [m for m in item.milestones if m.row is not head]
     speaks_for_item = bool(others) and not any(m.declared in _LETTERS for m in others)
     if head_declared in _LETTERS and speaks_for_item:
-        # The item's first row speaks for the whole item: compare with the item's RAG.
-        if item.derived is not None and is_better(head_declared, item.derived):
+        if item.derived is not None:
             worst = next(m for m in item.milestones if m.derived == item.derived)
-            yield _finding(item, head, head_declared, item.derived, worst.reason, "the item")
+            yield ComparedRag(head, head_declared, item.derived, worst.reason, "the item")
         return
     for milestone in item.milestones:
         declared, derived = milestone.declared, milestone.derived
-        if declared in _LETTERS and derived is not None and is_better(declared, derived):
-            yield _finding(item, milestone.row, declared, derived, milestone.reason, "")
+        if declared in _LETTERS and derived is not None:
+            yield ComparedRag(milestone.row, declared, derived, milestone.reason, "")
 
 
-def _finding(
-    item: ItemRag, row: TableRow, declared: str, derived: str, reason: str, scope: str
-) -> Finding:
+def _optimistic(item: ItemRag, vocabularies: Vocabularies) -> Iterator[Finding]:
+    for compared in compared_rags(item, vocabularies):
+        if is_better(compared.declared, compared.derived):
+            yield _finding(item, compared)
+
+
+def _finding(item: ItemRag, compared: ComparedRag) -> Finding:
+    row, declared, derived = compared.row, compared.declared, compared.derived
+    reason, scope = compared.reason, compared.scope
     cell = row.get("rag")
     assert cell is not None
     whose = f" for {scope}" if scope else ""

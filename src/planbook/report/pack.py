@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from planbook.board import BoardFigures, HistoryRow, board_figures
-from planbook.derive import SEVERITY_ORDER, Derivation, Settings, derive_plan, is_better
+from planbook.derive import Derivation, Settings, derive_plan, is_better
 from planbook.diff import PlanChange
 from planbook.errors import PlanbookError
 from planbook.model import Plan
@@ -108,29 +108,30 @@ def pack_from_plan(
     derivation = derive_plan(plan, settings, vocabularies)
     carried: list[HistoryRow] = history_rows_from(plan, settings.as_of)
     figures = board_figures(derivation, vocabularies, carried=carried, changes=changes)
-    return BoardPack(_title(plan), tuple(sources), figures, disagreements(derivation))
+    return BoardPack(_title(plan), tuple(sources), figures, disagreements(derivation, vocabularies))
 
 
-def disagreements(derivation: Derivation) -> tuple[Disagreement, ...]:
-    """Each tracked milestone whose declared RAG letter differs from its derived one;
-    the optimistic ones first, then in sheet and row order."""
+def disagreements(derivation: Derivation, vocabularies: Vocabularies) -> tuple[Disagreement, ...]:
+    """Each declared RAG of a tracked item that differs from the RAG derived for what it
+    speaks for (``compared_rags``, the rule PB301 uses too); the optimistic ones first,
+    then in sheet and row order."""
+    from planbook.check.rag_rules import compared_rags
+
     found = [
         Disagreement(
             sheet=item.sheet.name,
-            cell=cell.coordinate if (cell := milestone.row.get("rag")) is not None else "",
+            cell=cell.coordinate if (cell := compared.row.get("rag")) is not None else "",
             item=item.item.label,
-            milestone=milestone.row.text("milestone"),
-            declared=milestone.declared,
-            derived=milestone.derived,
-            reason=milestone.reason,
-            optimistic=is_better(milestone.declared, milestone.derived),
+            milestone=compared.row.text("milestone") or compared.scope,
+            declared=compared.declared,
+            derived=compared.derived,
+            reason=compared.reason,
+            optimistic=is_better(compared.declared, compared.derived),
         )
         for item in derivation.items
         if item.tracked
-        for milestone in item.milestones
-        if milestone.declared in SEVERITY_ORDER
-        and milestone.derived is not None
-        and milestone.declared != milestone.derived
+        for compared in compared_rags(item, vocabularies)
+        if compared.declared != compared.derived
     ]
     return tuple(sorted(found, key=lambda d: not d.optimistic))
 
