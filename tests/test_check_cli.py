@@ -305,6 +305,13 @@ def run_on_a_terminal(path: Path, **env: str) -> str:
         env={**environment, **env},
     )
     os.close(terminal)
+    written = read_terminal(controller)
+    process.communicate(timeout=60)
+    return written
+
+
+def read_terminal(controller: int) -> str:
+    """All a process wrote to a pseudo-terminal, until it closes; the terminal is closed."""
     chunks = []
     while True:
         try:
@@ -314,7 +321,6 @@ def run_on_a_terminal(path: Path, **env: str) -> str:
         if not chunk:
             break
         chunks.append(chunk)
-    process.communicate(timeout=60)
     os.close(controller)
     return b"".join(chunks).decode("utf-8")
 

@@ -20,7 +20,7 @@ from defusedxml import ElementTree
 from planbook.check import check_workbook
 from planbook.check.many import check_many, workbooks_named
 from planbook.render import render_github, render_json, render_junit
-from test_check_cli import plan, planbook_command
+from test_check_cli import plan, planbook_command, read_terminal
 
 
 def run(*args: str | Path) -> Result:
@@ -210,18 +210,9 @@ def stderr_on_a_terminal(*args: str | Path) -> str:
         stderr=terminal,
     )
     os.close(terminal)
-    chunks = []
-    while True:
-        try:
-            chunk = os.read(controller, 65536)
-        except OSError:  # the terminal closed: the process has exited
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
+    written = read_terminal(controller)
     process.wait(timeout=120)
-    os.close(controller)
-    return b"".join(chunks).decode("utf-8")
+    return written
 
 
 @pytest.fixture(scope="module")
