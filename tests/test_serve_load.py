@@ -18,7 +18,7 @@ import pytest
 
 pytest.importorskip("starlette", reason="planbook serve needs the web extra")
 
-import httpx
+import httpx2 as httpx  # the test extra's client (Starlette's test client uses it too)
 
 import planbook.check
 from browser import TIMEOUT, live_server, wait_for
