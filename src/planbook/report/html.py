@@ -229,34 +229,23 @@ def _td(value: object, limit: int | None = 60, css: str = "") -> str:
 
 def _late(summary: dict[str, Any]) -> str:
     late = summary["late"]
-    rows = (
-        (
-            "",
-            [
-                _td(entry["sheet"], 30),
-                _td(entry["description"], 50),
-                _td(entry["milestone"], 50),
-                _td(_uk(entry["due"]), None, "num"),
-                _td(entry["days_late"], None, "num"),
-            ],
-        )
-        for entry in late
-    )
-    return (
-        "<section>"
-        + _table(
-            f"Late: {len(late)} milestone{'s' if len(late) != 1 else ''}",
-            ("Service", "Item", "Milestone", "Due", "Days late"),
-            rows,
-            len(late),
-            "Nothing is late.",
-        )
-        + "</section>"
-    )
+    title = f"Late: {len(late)} milestone{'s' if len(late) != 1 else ''}"
+    return _milestone_list(title, late, ("days_late", "Days late"), "Nothing is late.")
 
 
 def _due_soon(summary: dict[str, Any]) -> str:
     due = summary["due_soon"]
+    title = f"Due in the next {int(summary['amber_days'])} days: {len(due)}"
+    return _milestone_list(
+        title, due, ("days_to_go", "Days to go"), "Nothing falls due in the window."
+    )
+
+
+def _milestone_list(
+    title: str, entries: list[dict[str, Any]], days: tuple[str, str], empty: str
+) -> str:
+    """A board summary list of milestones (late, due soon): where, what, due, days."""
+    key, header = days
     rows = (
         (
             "",
@@ -265,20 +254,14 @@ def _due_soon(summary: dict[str, Any]) -> str:
                 _td(entry["description"], 50),
                 _td(entry["milestone"], 50),
                 _td(_uk(entry["due"]), None, "num"),
-                _td(entry["days_to_go"], None, "num"),
+                _td(entry[key], None, "num"),
             ],
         )
-        for entry in due
+        for entry in entries
     )
     return (
         "<section>"
-        + _table(
-            f"Due in the next {int(summary['amber_days'])} days: {len(due)}",
-            ("Service", "Item", "Milestone", "Due", "Days to go"),
-            rows,
-            len(due),
-            "Nothing falls due in the window.",
-        )
+        + _table(title, ("Service", "Item", "Milestone", "Due", header), rows, len(entries), empty)
         + "</section>"
     )
 
