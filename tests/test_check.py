@@ -800,3 +800,25 @@ def rewrite_part(path: Path, part: str, old: bytes, new: bytes) -> None:
                 assert data.count(old) == 1, f"{old!r} is not once in {part}"
                 data = data.replace(old, new)
             target.writestr(info, data)
+
+
+# --- start-up -------------------------------------------------------------------------------
+
+
+def test_checking_a_plan_does_not_import_hypothesis_even_where_it_is_installed() -> None:
+    """pandera would import it, with pytest and trio, to synthesise data planbook never asks
+    for; hiding it leaves planbook's own checks registered and hypothesis importable."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from planbook.check import check_workbook\n"
+        f"report = check_workbook({str(SAMPLE_WORKBOOK)!r})\n"
+        "assert report.findings, 'the sample has findings'\n"
+        "assert 'hypothesis' not in sys.modules, sorted(m for m in sys.modules if 'hypo' in m)\n"
+        "import hypothesis.strategies\n"
+        "print('ok')\n"
+    )
+    ran = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert ran.stdout.strip() == "ok", ran.stderr

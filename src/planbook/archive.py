@@ -30,7 +30,6 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any, NamedTuple
 from xml.etree import ElementTree
-from xml.sax.saxutils import quoteattr
 
 from planbook.columns import AS_OF_NAME
 from planbook.errors import UnreadableWorkbookError
@@ -684,6 +683,8 @@ _COPY_PACKAGE_RELS = (
 
 
 def _copy_workbook(names: list[str], vetted: Archive) -> str:
+    from xml.sax.saxutils import quoteattr  # imports urllib and http: only for this copy
+
     sheets = "".join(
         f'<sheet name={quoteattr(name, _ATTRIBUTE_ESCAPES)} sheetId="{number}" r:id="rId{number}"/>'
         for number, name in enumerate(names, start=1)
