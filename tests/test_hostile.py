@@ -369,6 +369,24 @@ def test_an_unreadable_file_is_one_error_line(tmp_path: Path, case: str) -> None
             check_workbook(path)
 
 
+def test_a_damaged_sheet_among_several_is_one_error_line_and_leaves_no_reader_running(
+    tmp_path: Path,
+) -> None:
+    """The next sheet is read ahead in a thread while one is laid out: a failure on any
+    sheet still ends the read with one line, the thread ended before the file is let go."""
+    import threading
+
+    sheets = {f"Plan {n}": plan_rows() for n in range(1, 5)}
+    valid = plan_workbook(tmp_path / "valid.xlsx", sheets)
+    path = damaged(valid, tmp_path / "plan.xlsx", "xl/worksheets/sheet3.xml", lambda x: x[:-200])
+    with unchanged(path):
+        assert_error_line(invoke("check", path))
+        with pytest.raises(UnreadableWorkbookError, match="not a readable Excel workbook"):
+            read_workbook(path)
+    assert not [t for t in threading.enumerate() if t.name.startswith("planbook-read")]
+    assert len(read_workbook(valid).plan_sheets) == 4
+
+
 # --------------------------------------------------------------------------- damage tolerated
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import functools
 import gc
 import io
 import itertools
@@ -23,9 +24,11 @@ import stat
 import sys
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Callable, Generator, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 from planbook.archive import (
     MAX_COLUMNS,
@@ -41,6 +44,8 @@ from planbook.comments import CommentReader
 from planbook.errors import UnreadableWorkbookError
 from planbook.layout import parse_sheet
 from planbook.model import Cell, CellValue, Comment, OtherSheet, Plan, Sheet
+
+T = TypeVar("T")
 
 #: The first bytes of an OLE2 compound file: a legacy .xls, or an encrypted workbook.
 _OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -164,64 +169,90 @@ def _read_values(
     from python_calamine import CalamineWorkbook
 
     source: Path | IO[bytes]
-    if copy is None:
-        source, positions = path, {index: index for index in range(len(archive.sheets))}
-        with _calamine_errors(path):
-            workbook = CalamineWorkbook.from_path(str(path))
-    else:
-        source, positions = io.BytesIO(copy[0]), copy[1]
-        with _calamine_errors(path):
-            workbook = CalamineWorkbook.from_filelike(io.BytesIO(copy[0]))
-    sheets: list[Sheet] = []
-    try:
-        with _calamine_errors(path):
-            worksheets = [str(meta.typ).endswith("WorkSheet") for meta in workbook.sheets_metadata]
-        for index, part in enumerate(archive.sheets):
-            # By position, not name: a name with a tab in it reads differently in the two.
-            position = positions.get(index, len(worksheets))
-            is_worksheet = position < len(worksheets) and worksheets[position]
-            if part.path is None or not is_worksheet:  # a chart, dialog or macro sheet
-                sheets.append(OtherSheet(name=part.name, index=index, state=part.state))
-                continue
-            scan = scans.get(index, SheetScan())
-            if scan.area > MAX_GRID_CELLS:
-                values = _sparse_values(source, position)
-            else:
-                with _calamine_errors(path):
-                    values = _calamine_values(workbook.get_sheet_by_index(position))
-            name = workbook.sheet_names[position]
-            with _calamine_errors(path):  # calamine reads lazily, as the rows are taken
-                rows = list(_rows(path, values, scan))
-            sheet = parse_sheet(name, index, part.state, rows)
-            sheet = dataclasses.replace(sheet, last_column=scan.last_column)
-            if scan.uncalculated:
-                sheet = _with_uncalculated(sheet, scan)
-            sheets.append(sheet)
-    finally:
-        workbook.close()
+    with _quiet_stderr():  # for the whole read: calamine works in two threads at once
+        if copy is None:
+            source, positions = path, {index: index for index in range(len(archive.sheets))}
+            with _calamine_errors(path):
+                workbook = CalamineWorkbook.from_path(str(path))
+        else:
+            source, positions = io.BytesIO(copy[0]), copy[1]
+            with _calamine_errors(path):
+                workbook = CalamineWorkbook.from_filelike(io.BytesIO(copy[0]))
+        try:
+            with _calamine_errors(path):
+                kinds = [str(meta.typ).endswith("WorkSheet") for meta in workbook.sheets_metadata]
+                names = workbook.sheet_names
+            gridded: dict[int, int] = {}  # sheet index -> calamine position, read as a grid
+            for index, part in enumerate(archive.sheets):
+                # By position, not name: a name with a tab in it reads differently in the two.
+                position = positions.get(index, len(kinds))
+                if part.path is not None and position < len(kinds) and kinds[position]:
+                    gridded[index] = position
+            # The next sheet is taken from the file (calamine, in Rust, lets go of Python
+            # meanwhile) while this one is laid out; nothing else may touch the workbook.
+            loads = _one_ahead(
+                [
+                    functools.partial(workbook.get_sheet_by_index, position)
+                    for index, position in gridded.items()
+                    if scans.get(index, SheetScan()).area <= MAX_GRID_CELLS
+                ]
+            )
+            sheets: list[Sheet] = []
+            # Closed, its thread ended, before the workbook is, however the loop ends.
+            with contextlib.closing(loads) as ahead:
+                for index, part in enumerate(archive.sheets):
+                    if index not in gridded:  # a chart, dialog or macro sheet
+                        sheets.append(OtherSheet(name=part.name, index=index, state=part.state))
+                        continue
+                    position, scan = gridded[index], scans.get(index, SheetScan())
+                    with _calamine_errors(path):  # calamine reads lazily, as the rows are taken
+                        if scan.area > MAX_GRID_CELLS:
+                            values = _sparse_values(source, position)
+                        else:
+                            values = _calamine_values(next(ahead).result())
+                        rows = list(_rows(path, values, scan))
+                    sheet = parse_sheet(names[position], index, part.state, rows)
+                    sheet = dataclasses.replace(sheet, last_column=scan.last_column)
+                    if scan.uncalculated:
+                        sheet = _with_uncalculated(sheet, scan)
+                    sheets.append(sheet)
+        finally:
+            workbook.close()
     return sheets
+
+
+def _one_ahead(calls: list[Callable[[], T]]) -> Generator[Future[T], None, None]:
+    """Each call's future, in order, the call after it already running in a thread."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="planbook-read") as pool:
+        running: deque[Future[T]] = deque()
+        for call in calls:
+            running.append(pool.submit(call))
+            if len(running) > 1:
+                yield running.popleft()
+        while running:
+            yield running.popleft()
 
 
 @contextlib.contextmanager
 def _calamine_errors(path: Path) -> Iterator[None]:
     """Whatever calamine raises is the one-line error, a Rust panic included (it arrives
     as PanicException, a BaseException); Rust's own panic message, printed straight to
-    the process's stderr, is held back so the user sees one line."""
-    with _quiet_stderr():
-        try:
-            yield
-        except UnreadableWorkbookError:
+    the process's stderr, is held back (``_quiet_stderr``, around the read) so the user
+    sees one line."""
+    try:
+        yield
+    except UnreadableWorkbookError:
+        raise
+    except Exception as error:
+        raise UnreadableWorkbookError(
+            f"{path}: not a readable Excel workbook ({_why(error)})"
+        ) from error
+    except BaseException as error:
+        if type(error).__name__ != "PanicException":
             raise
-        except Exception as error:
-            raise UnreadableWorkbookError(
-                f"{path}: not a readable Excel workbook ({_why(error)})"
-            ) from error
-        except BaseException as error:
-            if type(error).__name__ != "PanicException":
-                raise
-            raise UnreadableWorkbookError(
-                f"{path}: not a readable Excel workbook (its reader failed on a bad value)"
-            ) from error
+        raise UnreadableWorkbookError(
+            f"{path}: not a readable Excel workbook (its reader failed on a bad value)"
+        ) from error
 
 
 @contextlib.contextmanager
