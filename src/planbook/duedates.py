@@ -78,7 +78,7 @@ _PLAN_YEAR = re.compile(r"(?<![\d/])(?P<y>(?:19|20)\d{2})\s*[/-]\s*(?P<n>\d{4}|\
 _FY_SHORT = re.compile(r"\bFY\s*(?P<y>\d{2})\s*[/-]\s*(?P<n>\d{2})(?!\d)", _I)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DueDate:
     kind: DueKind
     date: dt.date | None

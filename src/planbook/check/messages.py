@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,7 +59,7 @@ def _finding(
 _RAISED = re.compile(r'(?P<error>[A-Za-z_]\w*)\((?:"(?P<message>.*)")?\)', re.DOTALL)
 
 
-def schema_failure(case: dict[str, Any]) -> str:
+def schema_failure(case: Mapping[Hashable, Any]) -> str:
     """What is wrong with a table schema whose check failed with no row to report at:
     the check raised (it could not run on the column's text) or it failed the column or
     the table as a whole. One line, naming the column and the check."""

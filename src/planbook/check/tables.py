@@ -30,6 +30,7 @@ from planbook.model import (
 from planbook.schemas import SchemaFileError, Vocabularies
 
 if TYPE_CHECKING:
+    import pandas as pd
     import pandera.pandas as pa
 
 TABLES_FOLDER = "tables"
@@ -118,8 +119,7 @@ def table_findings(
             try:
                 table_schema.schema.validate(frame, lazy=True)
             except pa.errors.SchemaErrors as errors:
-                cases = errors.failure_cases.to_dict("records")
-                yield from _findings(cases, table_schema, members)
+                yield from _findings(errors.failure_cases, table_schema, members)
 
 
 def _texts(members: list[MilestoneRow], name: str) -> list[str | None]:
@@ -147,32 +147,36 @@ def _texts(members: list[MilestoneRow], name: str) -> list[str | None]:
 
 
 def _findings(
-    cases: list[dict[str, Any]], table_schema: TableSchema, members: list[MilestoneRow]
+    cases: pd.DataFrame, table_schema: TableSchema, members: list[MilestoneRow]
 ) -> Iterator[Finding]:
     schema = table_schema.schema
-    for case in cases:
-        # A failure with no row is the schema's, not the plan's: a check that raised
-        # (pandera gives the exception's text as the failure case) or one that failed
-        # the column or table as a whole. It is one line naming the file, not dropped.
-        if case["index"] is None:
-            raise SchemaFileError(table_schema.path, schema_failure(case))
-    for case in cases:
-        member = members[int(case["index"])]
-        wide = isinstance(case["failure_case"], dict)  # a table-wide check: {field: value}
+    # A failure with no row is the schema's, not the plan's: a check that raised (pandera
+    # gives the exception's text as the failure case) or one that failed the column or
+    # the table as a whole. It is one line naming the file, not dropped.
+    rowless = cases[cases["index"].isna()]
+    if len(rowless):
+        raise SchemaFileError(table_schema.path, schema_failure(rowless.iloc[0].to_dict()))
+    # Column by column, not a record each: a faulty big plan has tens of thousands.
+    columns = (cases[name].tolist() for name in _CASE_COLUMNS)
+    for index, column, failure_case, shown, number in zip(*columns, strict=True):
+        member = members[int(index)]
+        wide = isinstance(failure_case, dict)  # a table-wide check: {field: value}
         if wide:
-            field, value = next(iter(case["failure_case"].items()))
+            field, value = next(iter(failure_case.items()))
         else:
-            field, value = str(case["column"]), case["failure_case"]
+            field, value = str(column), failure_case
         if value is None or field not in member.table.header:
             continue  # a column this row's table does not have (pandera: not nullable)
-        shown = str(case["check"])
-        number = case["check_number"]
         if number is None:  # pandera's own column settings (unique, nullable): no Check
-            name, statistics = shown, {}
+            name, statistics = str(shown), {}
         else:
             failed = (schema.checks if wide else schema.columns[field].checks)[int(number)]
             name, statistics = failed.name, failed.statistics
-        yield describe_failure(Failure(name, statistics, member, field, str(value), shown))
+        yield describe_failure(Failure(name, statistics, member, field, str(value), str(shown)))
+
+
+#: What ``_findings`` takes of pandera's failure cases, in its order.
+_CASE_COLUMNS = ("index", "column", "failure_case", "check", "check_number")
 
 
 def _missing_column(field: str, sheet: PlanSheet, table: Table) -> Finding:
