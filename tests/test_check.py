@@ -428,6 +428,24 @@ def test_a_milestone_with_no_status_is_a_warning(tmp_path: Path) -> None:
     assert found_in(tmp_path, *rows) == [("Plan", cell("status", FIRST + 1), "PB203")]
 
 
+def test_a_milestone_missing_two_required_fields_has_a_finding_at_each(
+    tmp_path: Path, schemas: Path
+) -> None:
+    """A table-wide check fails a row at several cells at once: none of them is dropped."""
+    edit_once(
+        schemas / "tables" / "plan_items.yaml",
+        "filled_on_milestones: {fields: [status]}",
+        "filled_on_milestones: {fields: [status, lead]}",
+    )
+    rows = [item(), row(milestone="Evaluate", due="30/11/22", progress="Not yet")]
+    report = check_workbook(build(tmp_path, {"Plan": plan_sheet(*rows)}), schemas_dir=schemas)
+    second = FIRST + 1
+    assert sorted(f for f in found(report) if f[2] == "PB203") == [
+        ("Plan", cell("lead", second), "PB203"),
+        ("Plan", cell("status", second), "PB203"),
+    ]
+
+
 def test_a_milestone_with_no_status_is_fine_in_a_table_without_a_status_column(
     tmp_path: Path,
 ) -> None:

@@ -160,19 +160,18 @@ def _findings(
     columns = (cases[name].tolist() for name in _CASE_COLUMNS)
     for index, column, failure_case, shown, number in zip(*columns, strict=True):
         member = members[int(index)]
-        wide = isinstance(failure_case, dict)  # a table-wide check: {field: value}
-        if wide:
-            field, value = next(iter(failure_case.items()))
-        else:
-            field, value = str(column), failure_case
-        if value is None or field not in member.table.header:
-            continue  # a column this row's table does not have (pandera: not nullable)
-        if number is None:  # pandera's own column settings (unique, nullable): no Check
-            name, statistics = str(shown), {}
-        else:
-            failed = (schema.checks if wide else schema.columns[field].checks)[int(number)]
-            name, statistics = failed.name, failed.statistics
-        yield describe_failure(Failure(name, statistics, member, field, str(value), str(shown)))
+        # A table-wide check fails a row once, with {field: value} of each failing cell.
+        wide = isinstance(failure_case, dict)
+        failed = failure_case.items() if wide else [(str(column), failure_case)]
+        for field, value in failed:
+            if value is None or field not in member.table.header:
+                continue  # a column this row's table does not have (pandera: not nullable)
+            if number is None:  # pandera's own column settings (unique, nullable): no Check
+                name, statistics = str(shown), {}
+            else:
+                check = (schema.checks if wide else schema.columns[field].checks)[int(number)]
+                name, statistics = check.name, check.statistics
+            yield describe_failure(Failure(name, statistics, member, field, str(value), str(shown)))
 
 
 #: What ``_findings`` takes of pandera's failure cases, in its order.
