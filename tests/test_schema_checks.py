@@ -58,3 +58,31 @@ def test_a_schema_check_that_reports_no_cell_is_exit_2_naming_file_column_check(
     line = one_line(result)
     for word in ("plan_items.yaml", column, *words):
         assert word in line
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "words"),
+    [
+        pytest.param(
+            "  ref:\n    required: true\n",
+            "  ref:\n    required: true\n  ref:\n    required: false\n",
+            ("duplicate key 'ref'", "line"),
+            id="a column written twice (YAML would keep the last)",
+        ),
+        pytest.param(
+            "  ref:\n    required: true\n",
+            "  ref:\n    required: [true\n",
+            ("not valid YAML", "line"),
+            id="a bracket never closed",
+        ),
+    ],
+)
+def test_a_table_schema_that_is_not_clean_yaml_is_exit_2_naming_file_and_line(
+    schemas: Path, old: str, new: str, words: tuple[str, ...]
+) -> None:
+    edit_once(schemas / PLAN_ITEMS, old, new)
+    result = run_check(schemas)
+    assert result.exit_code == 2, result.output
+    line = one_line(result)
+    for word in ("plan_items.yaml", *words):
+        assert word in line

@@ -242,7 +242,7 @@ def load_vocabularies(directory: Path | str | None = None) -> Vocabularies:
 
 
 def _load_vocabularies_file(path: Path) -> tuple[StatusVocabulary, RagVocabulary]:
-    data = _Checker(path, _read_yaml(path))
+    data = _Checker(path, read_yaml(path))
     data.only_keys(data.root, "the file", {"delivery_status", "rag"})
     return _status_vocabulary(data), _rag_vocabulary(data)
 
@@ -281,7 +281,7 @@ def _rag_vocabulary(data: _Checker) -> RagVocabulary:
 
 
 def _load_councils_file(path: Path) -> CouncilRegistry:
-    data = _Checker(path, _read_yaml(path))
+    data = _Checker(path, read_yaml(path))
     data.only_keys(data.root, "the file", {"councils", "groups", "scope_phrase_min_words"})
     councils = tuple(_councils(data))
     groups = tuple(_groups(data, councils))
@@ -424,7 +424,13 @@ class _Checker:
         return text
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
+try:  # libyaml's parser, where PyYAML was built with it: several times faster
+    from yaml import CSafeLoader as _SafeLoader
+except ImportError:  # pragma: no cover - PyYAML without libyaml
+    from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
+
+
+class _UniqueKeyLoader(_SafeLoader):
     """SafeLoader that refuses a key written twice in one mapping (YAML keeps the last)."""
 
 
@@ -446,7 +452,8 @@ _UniqueKeyLoader.add_constructor(
 )
 
 
-def _read_yaml(path: Path) -> Mapping[str, Any]:
+def read_yaml(path: Path) -> Mapping[str, Any]:
+    """A schemas-folder file's mapping; anything else is a ``SchemaFileError`` naming it."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:

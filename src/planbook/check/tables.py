@@ -27,7 +27,7 @@ from planbook.model import (
     cell_text,
     milestone_rows,
 )
-from planbook.schemas import SchemaFileError, Vocabularies
+from planbook.schemas import SchemaFileError, Vocabularies, read_yaml
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -45,8 +45,6 @@ class TableSchema:
 
 def load_table_schemas(directory: Path) -> dict[int, TableSchema]:
     """The schema of each part (1, 2, 3) from ``directory/tables/*.yaml``."""
-    import yaml
-
     import planbook.check.pandera_checks  # noqa: F401  (registers planbook's checks)
 
     folder = directory / TABLES_FOLDER
@@ -55,7 +53,7 @@ def load_table_schemas(directory: Path) -> dict[int, TableSchema]:
         raise SchemaFileError(folder, "no table schemas (*.yaml) found")
     by_part: dict[int, TableSchema] = {}
     for path in paths:
-        table_schema = _load_table_schema(path, yaml)
+        table_schema = _load_table_schema(path)
         for part in table_schema.parts:
             if part in by_part:
                 raise SchemaFileError(
@@ -68,13 +66,15 @@ def load_table_schemas(directory: Path) -> dict[int, TableSchema]:
     return by_part
 
 
-def _load_table_schema(path: Path, yaml: Any) -> TableSchema:
+def _load_table_schema(path: Path) -> TableSchema:
     import pandera.pandas as pa
+    from pandera.io.pandas_io import deserialize_schema  # what from_yaml does after parsing
 
+    # Parsed as the vocabularies are (libyaml, a key written twice an error), not by
+    # pandera's from_yaml (pure-Python PyYAML, the last of two keys kept silently).
+    serialized = read_yaml(path)
     try:
-        schema = pa.DataFrameSchema.from_yaml(path)
-    except yaml.YAMLError as error:
-        raise SchemaFileError(path, f"not valid YAML ({' '.join(str(error).split())})") from error
+        schema = deserialize_schema(serialized)
     except AttributeError as error:
         raise SchemaFileError(path, f"unknown check ({error})") from error
     except (TypeError, ValueError, KeyError, pa.errors.SchemaDefinitionError) as error:
