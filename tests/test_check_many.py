@@ -251,9 +251,7 @@ def test_the_table_schemas_are_read_once_for_all_the_workbooks(
 
     read: list[Path] = []
     load = tables._load_table_schema
-    monkeypatch.setattr(
-        tables, "_load_table_schema", lambda path, yaml: read.append(path) or load(path, yaml)
-    )
+    monkeypatch.setattr(tables, "_load_table_schema", lambda path: read.append(path) or load(path))
     made = plans(tmp_path, one="Complete", two="Finished", three="Complete")
     check_many(list(made.values()))
     assert sorted(path.name for path in read) == ["forward_look.yaml", "plan_items.yaml"]
