@@ -105,8 +105,8 @@ def _texts(cells: Sequence[Cell]) -> list[str]:
 
 
 def _written(cells: Sequence[Cell]) -> list[Cell]:
-    """The cells with text: not blank (kept for a fill) nor only white space. A number, a
-    date or a truth value always shows some text."""
+    """The cells that show text (``model.shows_text``, written out here: this runs on
+    every cell of the workbook)."""
     return [
         cell
         for cell in cells
@@ -168,10 +168,11 @@ def classify(rows: Sequence[Row]) -> str:
 def parse_sheet(name: str, index: int, state: str, rows: Sequence[Row]) -> Sheet:
     """Turn a sheet's rows (non-empty cells only, in order) into the model."""
     # Blank cells come only for their fill, which only a plan's RAG column reads.
-    texted = [(number, written) for number, cells in rows if (written := _written(cells))]
+    written = [_written(cells) for _, cells in rows]  # once a row: a big plan has 100,000
+    texted = [(number, cells) for (number, _), cells in zip(rows, written, strict=True) if cells]
     kind = classify(texted)
     if kind == "plan":
-        return _PlanParser(name, index, state).parse(rows)
+        return _PlanParser(name, index, state).parse(rows, written)
     rows = texted
     if kind == "cover":
         return _parse_cover(name, index, state, rows)
@@ -282,9 +283,10 @@ class _PlanParser:
         #: The row of the last line of a ``Sections:`` list (-1: none open).
         self.sections_list_row = -1
 
-    def parse(self, rows: Sequence[Row]) -> PlanSheet:
-        for number, cells in rows:
-            self.read_row(number, cells)
+    def parse(self, rows: Sequence[Row], written: Sequence[list[Cell]]) -> PlanSheet:
+        """``written``: each row's cells with text (``_written``), beside ``rows``."""
+        for (number, cells), texted in zip(rows, written, strict=True):
+            self.read_row(number, cells, texted)
         self.close_table()
         if self.pending_title is not None:
             self.notes.append(self.pending_title)
@@ -299,8 +301,7 @@ class _PlanParser:
             tables=tuple(self.tables),
         )
 
-    def read_row(self, number: int, cells: Sequence[Cell]) -> None:
-        texted = _written(cells)
+    def read_row(self, number: int, cells: Sequence[Cell], texted: list[Cell]) -> None:
         if not texted:
             return  # a coloured but empty row is formatting, not data
         # The `Part ...` lines right under `Sections:` are its list, not titles.

@@ -89,6 +89,12 @@ def cell_text(value: CellValue) -> str:
     return str(value)
 
 
+def shows_text(value: CellValue) -> bool:
+    """Whether a cell shows text: not blank (kept for its fill) nor only white space. A
+    number, a date or a truth value always shows some."""
+    return value is not None and (type(value) is not str or bool(value.strip()))
+
+
 class Cell(NamedTuple):
     """One cell of the workbook: where it is and what it holds.
 
@@ -153,7 +159,11 @@ class TableRow:
 
     def __post_init__(self) -> None:
         cells = self.cells
-        found = any(name in cells and cells[name].text.strip() for name in MILESTONE_FIELDS)
+        found = any(
+            shows_text(cell.value)
+            for name in MILESTONE_FIELDS
+            if (cell := cells.get(name)) is not None
+        )
         object.__setattr__(self, "has_milestone_text", found)
 
     def all_cells(self) -> Iterator[Cell]:
