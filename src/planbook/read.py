@@ -210,7 +210,7 @@ def _read_values(
                             values = _sparse_values(source, position)
                         else:
                             values = _calamine_values(next(ahead).result())
-                        rows = list(_rows(path, values, scan))
+                        rows = list(_rows(values, scan))
                     sheet = parse_sheet(names[position], index, part.state, rows)
                     sheet = dataclasses.replace(sheet, last_column=scan.last_column)
                     if scan.uncalculated:
@@ -301,12 +301,13 @@ def _sparse_values(path: Path | IO[bytes], index: int) -> Iterator[tuple[int, in
 
 
 def _rows(
-    path: Path, values: Iterator[tuple[int, int, list[Any]]], scan: SheetScan
+    values: Iterator[tuple[int, int, list[Any]]], scan: SheetScan
 ) -> Iterator[tuple[int, list[Cell]]]:
     """(row number, cells) for every row with a value, a formula or a coloured blank.
 
     ``values`` come in row order (calamine a row at a time, openpyxl a cell at a time);
-    the scan's extras are merged in at their rows.
+    the scan's extras are merged in at their rows. What the reader raises as the rows
+    are taken, the caller's ``_calamine_errors`` makes the one-line error.
     """
     extras = _extras_by_row(scan)
     waiting = sorted(extras)  # extras' rows, in order
@@ -316,39 +317,32 @@ def _rows(
     shared: dict[str, str] = {}
     share = shared.setdefault
 
-    try:
-        for number, group in itertools.groupby(values, key=_row_number):
-            # Written out, not as a comprehension of helpers: this runs once per cell.
-            cells = []
-            for _, first_column, row in group:
-                for column, value in enumerate(row, start=first_column):
-                    if type(value) is str:
-                        if not value:
-                            continue
-                        if len(value) <= 64:
-                            value = share(value, value)
-                    elif value is None:
+    for number, group in itertools.groupby(values, key=_row_number):
+        # Written out, not as a comprehension of helpers: this runs once per cell.
+        cells = []
+        for _, first_column, row in group:
+            for column, value in enumerate(row, start=first_column):
+                if type(value) is str:
+                    if not value:
                         continue
-                    else:
-                        value = _plain(value)
-                    cells.append(Cell(number, column, value))
-            while next_extra < len(waiting) and waiting[next_extra] < number:
-                only = waiting[next_extra]
-                yield only, sorted(extras.pop(only), key=lambda cell: cell.column)
-                next_extra += 1
-            if next_extra < len(waiting) and waiting[next_extra] == number:
-                cells = _merge(cells, extras.pop(number))
-                next_extra += 1
-            if cells:
-                yield number, cells
-        for only in waiting[next_extra:]:
+                    if len(value) <= 64:
+                        value = share(value, value)
+                elif value is None:
+                    continue
+                else:
+                    value = _plain(value)
+                cells.append(Cell(number, column, value))
+        while next_extra < len(waiting) and waiting[next_extra] < number:
+            only = waiting[next_extra]
             yield only, sorted(extras.pop(only), key=lambda cell: cell.column)
-    except UnreadableWorkbookError:
-        raise
-    except Exception as error:
-        raise UnreadableWorkbookError(
-            f"{path}: not a readable Excel workbook ({_why(error)})"
-        ) from error
+            next_extra += 1
+        if next_extra < len(waiting) and waiting[next_extra] == number:
+            cells = _merge(cells, extras.pop(number))
+            next_extra += 1
+        if cells:
+            yield number, cells
+    for only in waiting[next_extra:]:
+        yield only, sorted(extras.pop(only), key=lambda cell: cell.column)
 
 
 def _row_number(entry: tuple[int, int, list[Any]]) -> int:
