@@ -324,3 +324,24 @@ def test_libreoffice_recalculates_the_derived_rag_planbook_derives(
     reads it; a row under a moved repeated header is read by that header's columns."""
     planbook_value, libreoffice_value = awkward_recalculated[case]
     assert libreoffice_value == planbook_value
+
+
+# ------------------------------------------------------------ packages laid out otherwise
+
+
+@pytest.mark.parametrize("layout", ["workbook part moved", "every part in UTF-16"])
+def test_a_package_laid_out_otherwise_opens_formatted_as_the_usual_one_does(
+    libreoffice: LibreOffice, tmp_path: Path, layout: str
+) -> None:
+    """planbook edits such a package where its parts are (docs/reading.md): a real
+    spreadsheet shows the formatted file as it shows the usual package formatted."""
+    from test_read_nonstandard import base_workbook, utf16, variant, workbook_moved
+
+    change = workbook_moved("excel/", "book.xml") if layout.startswith("workbook") else utf16("*")
+    base = base_workbook(tmp_path / "base.xlsx")
+    shown = {}
+    for name, source in (("usual", base), ("otherwise", variant(base, change))):
+        output = format_workbook(source, tmp_path / f"{name}.xlsx", settings=SETTINGS).output
+        shown[name] = libreoffice.sheets_as_csv(output, tmp_path / f"{name}-csv")
+    assert shown["otherwise"] == shown["usual"]
+    assert shown["usual"]  # LibreOffice read sheets at all

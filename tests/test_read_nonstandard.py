@@ -390,8 +390,32 @@ def test_format_still_refuses_a_strict_workbook_in_one_line(base: Path, tmp_path
     """planbook writes back only Transitional packages: a Strict one is exit 2, one line."""
     code, stdout, stderr = run("format", variant(base, strict), "-o", tmp_path / "out.xlsx")
     assert (code, stdout) == (2, "")
-    assert len(stderr.splitlines()) == 1 and "Strict" in stderr
+    assert len(stderr.splitlines()) == 1 and "Strict" in stderr and str(base.parent) in stderr
     assert not (tmp_path / "out.xlsx").exists()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param(workbook_moved("excel/", "book.xml"), id="workbook part moved"),
+        pytest.param(utf16("*"), id="every part in UTF-16"),
+    ],
+)
+def test_format_writes_back_a_package_laid_out_otherwise_as_it_does_the_usual_one(
+    base: Path, tmp_path: Path, change: Callable[[Parts], Parts]
+) -> None:
+    """The writer finds the parts by the package's relationships, and edits a UTF-16 part
+    as UTF-8; the parts it does not edit are copied byte for byte, where they were."""
+    path = variant(base, change)
+    usual, written = tmp_path / "usual.xlsx", tmp_path / "written.xlsx"
+    for source, target in ((base, usual), (path, written)):
+        code, _, stderr = run("format", source, "-o", target, "--as-of", "2022-03-17")
+        assert (code, stderr) == (0, "")
+    assert read_workbook(written).sheets == read_workbook(usual).sheets
+    before, after = parts_of(path), parts_of(written)
+    assert set(before) <= set(after)
+    theme = next(name for name in before if name.endswith("theme1.xml"))
+    assert after[theme] == before[theme]
 
 
 # --------------------------------------------------------------------------- the usual path

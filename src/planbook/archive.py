@@ -272,6 +272,15 @@ def _utf16_encoding(head: bytes) -> str | None:
     return None
 
 
+def as_utf8(data: bytes) -> bytes:
+    """A whole part in UTF-8, its declaration saying so: a part in UTF-16 (valid XML that
+    no spreadsheet writes) transcoded, any other as it is. A bad UTF-16 is ValueError."""
+    encoding = _utf16_encoding(data[:4])
+    if encoding is None:
+        return data
+    return _DECLARATION.sub(_UTF8_DECLARATION, data.decode(encoding).encode("utf-8"), count=1)
+
+
 def _workbook_part(archive: zipfile.ZipFile, names: set[str]) -> str | None:
     """The main workbook part, from the package relationships (else the usual name)."""
     if "_rels/.rels" in names:

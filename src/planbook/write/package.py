@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from planbook.archive import as_utf8
 from planbook.errors import PlanbookError
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -90,9 +91,10 @@ def relationships_part(part: str) -> str:
 
 
 def resolve(source: str, target: str) -> str:
+    """The part a relationship of ``source`` targets (the package's own: ``/``)."""
     if target.startswith("/"):
         return target.lstrip("/")
-    return posixpath.normpath(posixpath.join(posixpath.dirname(source), target))
+    return posixpath.normpath(posixpath.join(posixpath.dirname(source), target)).lstrip("/")
 
 
 class Package:
@@ -109,7 +111,12 @@ class Package:
         return name in self._present
 
     def read(self, name: str) -> bytes:
-        return self.archive.read(name)
+        """A part's bytes, in UTF-8 (``archive.as_utf8``): what planbook edits, it writes
+        in UTF-8; the parts it does not edit are copied as they are."""
+        try:
+            return as_utf8(self.archive.read(name))
+        except UnicodeDecodeError as error:
+            raise PackageError(f"its part {name} is not valid UTF-16 text") from error
 
     def relationships(self, part: str) -> list[Relationship]:
         rels = relationships_part(part) if part else "_rels/.rels"

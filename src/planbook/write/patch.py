@@ -167,7 +167,10 @@ def write_patched(
     with zipfile.ZipFile(source) as archive:
         package = Package(archive)
         patcher = _Patcher(package, plan, source_plan, derivation, vocabularies)
-        written_report = patcher.run(changes, report, live_as_of, macros=keep_macros)
+        try:
+            written_report = patcher.run(changes, report, live_as_of, macros=keep_macros)
+        except PackageError as error:  # raised part by part: the file is named here
+            raise PackageError(f"{source}: {error}; nothing written") from error
         if patcher.losses and not allow_loss:
             shown = "; ".join(patcher.losses[:3])
             more = f" (and {len(patcher.losses) - 3} more)" if len(patcher.losses) > 3 else ""
@@ -263,8 +266,8 @@ class _Patcher:
         workbook = parse_xml(workbook_data)
         if workbook.tag.startswith(f"{{{STRICT_NS}}}"):
             raise PackageError(
-                f"{self.plan.path}: a Strict Open XML workbook; planbook does not write these "
-                "back (save it in Excel as 'Excel Workbook (.xlsx)' and format that)"
+                "a Strict Open XML workbook; planbook does not write these back (save it "
+                "in Excel as 'Excel Workbook (.xlsx)' and format that)"
             )
         relations = package.relationships(self.workbook_part)
         rels_name = relationships_part(self.workbook_part)
