@@ -62,6 +62,31 @@ def _derive_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
+def _board_options(*, output: str, previous: str) -> Callable[..., Any]:
+    """What the month's board commands take: the services' WORKBOOKS, ``-o`` (``output``
+    says what it writes), ``--previous`` (``previous`` says what is read of it), and the
+    derive options."""
+
+    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
+        options = (
+            _derive_options,
+            click.option("--previous", type=_WORKBOOK, help=previous),
+            click.option(
+                "-o",
+                "--output",
+                type=click.Path(path_type=Path, dir_okay=False),
+                required=True,
+                help=output,
+            ),
+            click.argument("workbooks", type=_WORKBOOK, nargs=-1, required=True),
+        )
+        for option in options:
+            command = option(command)
+        return command
+
+    return decorate
+
+
 def _settings(as_of: dt.datetime | None, amber_days: int, plan_year: int | None) -> Settings:
     from planbook.derive import Settings
 
@@ -301,21 +326,11 @@ def diff(old: Path, new: Path, fmt: str, schemas_dir: Path | None, plan_year: in
 
 
 @cli.command()
-@click.argument("workbooks", type=_WORKBOOK, nargs=-1, required=True)
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path, dir_okay=False),
-    required=True,
-    help="The board workbook (.xlsx) to write.",
-)
-@click.option(
-    "--previous",
-    type=_WORKBOOK,
-    help="Last month's board workbook: its Version Control and History are carried "
+@_board_options(
+    output="The board workbook (.xlsx) to write.",
+    previous="Last month's board workbook: its Version Control and History are carried "
     "forward and a Changes sheet lists what changed since.",
 )
-@_derive_options
 def consolidate(
     workbooks: tuple[Path, ...],
     output: Path,
@@ -423,20 +438,10 @@ def export(
 
 
 @cli.command()
-@click.argument("workbooks", type=_WORKBOOK, nargs=-1, required=True)
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path, dir_okay=False),
-    required=True,
-    help="The board report (.html) to write.",
+@_board_options(
+    output="The board report (.html) to write.",
+    previous="Last month's board workbook: what changed since, and its History's RAG trend.",
 )
-@click.option(
-    "--previous",
-    type=_WORKBOOK,
-    help="Last month's board workbook: what changed since, and its History's RAG trend.",
-)
-@_derive_options
 def report(
     workbooks: tuple[Path, ...],
     output: Path,
