@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -29,3 +30,12 @@ def sample_plan(sample_path: Path) -> planbook.Plan:
 def schemas(tmp_path: Path) -> Path:
     """A copy of the shipped schemas a test may edit."""
     return Path(shutil.copytree(default_schemas_dir(), tmp_path / "schemas"))
+
+
+@pytest.fixture
+def temp_root(tmp_path: Path) -> Iterator[Path]:
+    """The server's temporary folders go here; every test ends with it empty."""
+    root = tmp_path / "server-temp"
+    root.mkdir()
+    yield root
+    assert list(root.iterdir()) == [], "a request left files behind"

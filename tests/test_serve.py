@@ -32,20 +32,10 @@ from hostile_files import (
 )
 from planbook.cli import cli
 from planbook.web import CSP, ServeConfig, create_app
-from workbooks import SAMPLE_WORKBOOK, SAMPLES, write_workbook
+from workbooks import SAMPLE_WORKBOOK, SAMPLES, XLSX, write_workbook
 
 AS_OF = "2022-03-17"
 SERVICES = sorted((SAMPLES / "services").glob("*.xlsx"))
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-@pytest.fixture
-def temp_root(tmp_path: Path) -> Iterator[Path]:
-    """The server's temporary folders go here; every test ends with it empty."""
-    root = tmp_path / "server-temp"
-    root.mkdir()
-    yield root
-    assert list(root.iterdir()) == [], "a request left files behind"
 
 
 @pytest.fixture

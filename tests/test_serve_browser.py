@@ -26,14 +26,6 @@ pytestmark = needs_chromedriver
 
 
 @pytest.fixture
-def temp_root(tmp_path: Path) -> Iterator[Path]:
-    root = tmp_path / "server-temp"
-    root.mkdir()
-    yield root
-    assert list(root.iterdir()) == []
-
-
-@pytest.fixture
 def site(temp_root: Path) -> Iterator[str]:
     with live_server(create_app(ServeConfig(workers=2, temp_root=temp_root))) as url:
         yield url

@@ -26,20 +26,11 @@ from hostile_files import MiB, plan_workbook, shared_strings, with_shared_string
 from planbook import render
 from planbook.derive import Settings
 from planbook.web import ServeConfig, create_app
-from workbooks import SAMPLE_WORKBOOK
+from workbooks import SAMPLE_WORKBOOK, XLSX
 
 UPLOADS = 20
 WORKERS = 2
 AS_OF = "2022-03-17"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-@pytest.fixture
-def temp_root(tmp_path: Path) -> Iterator[Path]:
-    root = tmp_path / "server-temp"
-    root.mkdir()
-    yield root
-    assert list(root.iterdir()) == [], "a request left files behind"
 
 
 @pytest.fixture

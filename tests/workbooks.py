@@ -24,6 +24,8 @@ SEED = SAMPLES / "source" / "annual_plan_2022_23.txt"
 
 #: The sample's sheets, in workbook order: the seed's blocks in seed order.
 SAMPLE_SHEETS = ("Cover", "Customer Services", "Revenues and Benefits", "Land Charges", "IT")
+#: The content type of an .xlsx workbook, as uploads and downloads carry it.
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 CellInput = str | int | float | dt.date | dt.datetime | None
 
