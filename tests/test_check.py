@@ -25,6 +25,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 import planbook
 from planbook.check import check_plan, check_workbook
+from planbook.check.layout_rules import EXCEL_ERRORS
 from planbook.errors import PlanbookError
 from planbook.findings import Finding, Report
 from planbook.schemas import default_schemas_dir
@@ -818,6 +819,16 @@ def rewrite_part(path: Path, part: str, old: bytes, new: bytes) -> None:
                 assert data.count(old) == 1, f"{old!r} is not once in {part}"
                 data = data.replace(old, new)
             target.writestr(info, data)
+
+
+@pytest.mark.parametrize("error", sorted(EXCEL_ERRORS))
+def test_every_excel_error_typed_as_text_with_spaces_round_it_is_pb108(
+    tmp_path: Path, error: str
+) -> None:
+    """The check looks first for a "#" in the text (every error has one), then for the
+    error itself, white space trimmed."""
+    report = check(tmp_path, item(progress=f"  {error} "))
+    assert [f.code for f in report.findings if f.cell == cell("progress")] == ["PB108"]
 
 
 # --- start-up -------------------------------------------------------------------------------

@@ -105,8 +105,9 @@ def _cell_findings(sheet: Sheet) -> Iterator[Finding]:
     """Cells that are broken whatever their place: error values, formulas never
     calculated, text longer than Excel holds."""
     uncalculated = {(cell.row, cell.column) for cell in sheet.uncalculated}
-    for cell in sheet.cells():
-        if (cell.row, cell.column) in uncalculated:
+    for cell in sheet.cells():  # every cell of a sheet: the cheap tests first
+        value = cell.value
+        if uncalculated and (cell.row, cell.column) in uncalculated:
             yield _at(
                 "PB109",
                 sheet,
@@ -115,7 +116,8 @@ def _cell_findings(sheet: Sheet) -> Iterator[Finding]:
                 "reads it as its formula text, not a value",
                 "open the workbook in Excel, let it calculate, and save it",
             )
-        elif isinstance(cell.value, str) and cell.value.strip() in EXCEL_ERRORS:
+        # Every Excel error starts with "#": a text without one is none (a test says so).
+        elif isinstance(value, str) and "#" in value and value.strip() in EXCEL_ERRORS:
             yield _at(
                 "PB108",
                 sheet,
@@ -123,7 +125,7 @@ def _cell_findings(sheet: Sheet) -> Iterator[Finding]:
                 f"'{cell.value.strip()}' is an Excel error, not a value",
                 "repair the formula or type the value",
             )
-        if isinstance(cell.value, str) and len(cell.value) > EXCEL_CELL_LIMIT:
+        if isinstance(value, str) and len(value) > EXCEL_CELL_LIMIT:
             yield _at(
                 "PB110",
                 sheet,
