@@ -122,7 +122,7 @@ def _cell_findings(sheet: Sheet) -> Iterator[Finding]:
                 "PB108",
                 sheet,
                 cell,
-                f"'{cell.value.strip()}' is an Excel error, not a value",
+                f"'{value.strip()}' is an Excel error, not a value",
                 "repair the formula or type the value",
             )
         if isinstance(value, str) and len(value) > EXCEL_CELL_LIMIT:
@@ -130,7 +130,7 @@ def _cell_findings(sheet: Sheet) -> Iterator[Finding]:
                 "PB110",
                 sheet,
                 cell,
-                f"{len(cell.value):,} characters: more than Excel's {EXCEL_CELL_LIMIT:,} a cell; "
+                f"{len(value):,} characters: more than Excel's {EXCEL_CELL_LIMIT:,} a cell; "
                 "planbook format keeps only the first of them (and logs it)",
                 "move the rest of the text into another cell",
             )
