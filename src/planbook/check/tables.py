@@ -112,7 +112,7 @@ def table_findings(
         warnings.simplefilter("ignore")  # pandera's notices about its own future
         for table_schema, members in rows.items():
             fields = [name for name in table_schema.schema.columns if name in FIELDS]
-            columns: dict[str, list[Any]] = {name: _texts(members, name) for name in fields}
+            columns: dict[str, list[Any]] = _texts(members, fields)
             columns["is_milestone"] = [row.is_milestone for row in members]
             frame = pd.DataFrame(columns, dtype=object)
             frame["is_milestone"] = frame["is_milestone"].astype(bool)
@@ -122,28 +122,31 @@ def table_findings(
                 yield from _findings(errors.failure_cases, table_schema, members)
 
 
-def _texts(members: list[MilestoneRow], name: str) -> list[str | None]:
-    """The rows' text under one field, built as a column (a hundred thousand rows make
-    a million cells: one pass per field, no object per row); None where the row's table
-    has no such column, "" where its cell is empty."""
-    on_item = name in ITEM_FIELDS
-    texts: list[str | None] = []
-    append = texts.append
-    table, has_column = None, False
+def _texts(members: list[MilestoneRow], fields: list[str]) -> dict[str, list[str | None]]:
+    """The rows' text under each field, as columns: one pass over the rows (a hundred
+    thousand rows make a million cells), None where a row's table has no such column,
+    "" where its cell is empty."""
+    columns: dict[str, list[str | None]] = {name: [] for name in fields}
+    # Per table: (the column's list, the field, whether the item's own row holds it).
+    present: list[tuple[list[str | None], str, bool]] = []
+    table = None
     for member in members:
         if member.table is not table:  # rows come table by table
             table = member.table
-            has_column = name in table.header
-        if not has_column:
-            append(None)
-            continue
-        cell = (member.item.head if on_item else member.row).cells.get(name)
-        if cell is None:
-            append("")
-        else:
-            value = cell.value
-            append(value if type(value) is str else cell_text(value))
-    return texts
+            present = [(columns[name], name, name in ITEM_FIELDS) for name in fields]
+            absent = [columns[name] for name in fields if name not in table.header]
+            present = [entry for entry in present if entry[1] in table.header]
+        for column in absent:
+            column.append(None)
+        own, head = member.row.cells, member.item.head.cells
+        for column, name, on_item in present:
+            cell = (head if on_item else own).get(name)
+            if cell is None:
+                column.append("")
+            else:
+                value = cell.value
+                column.append(value if type(value) is str else cell_text(value))
+    return columns
 
 
 def _findings(
