@@ -21,6 +21,7 @@ one implementation that ``check``, ``export`` and the writer use.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
@@ -195,22 +196,26 @@ class Derivation:
     settings: Settings
     items: tuple[ItemRag, ...]
 
-    def __post_init__(self) -> None:
-        by_row = {
+    # Made when first asked (format, export): check never looks a row up, and on a big
+    # plan the table is a hundred thousand entries.
+    @functools.cached_property
+    def _by_row(self) -> dict[tuple[str, int], MilestoneRag]:
+        return {
             (item.sheet.name, milestone.row.row): milestone
             for item in self.items
             for milestone in item.milestones
         }
-        by_item = {(item.sheet.name, item.item.row): item for item in self.items}
-        object.__setattr__(self, "_by_row", by_row)
-        object.__setattr__(self, "_by_item", by_item)
+
+    @functools.cached_property
+    def _by_item(self) -> dict[tuple[str, int], ItemRag]:
+        return {(item.sheet.name, item.item.row): item for item in self.items}
 
     def milestone(self, sheet: str, row: int) -> MilestoneRag | None:
-        return self._by_row.get((sheet, row))  # type: ignore[attr-defined]
+        return self._by_row.get((sheet, row))
 
     def item(self, sheet: str, row: int) -> ItemRag | None:
         """The item whose own row is ``row``."""
-        return self._by_item.get((sheet, row))  # type: ignore[attr-defined]
+        return self._by_item.get((sheet, row))
 
 
 def plan_year_of(plan: Plan, sheet: PlanSheet, settings: Settings) -> int | None:

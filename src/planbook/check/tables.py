@@ -115,9 +115,10 @@ def table_findings(
             columns: dict[str, list[Any]] = _texts(members, fields)
             columns["is_milestone"] = [row.is_milestone for row in members]
             frame = pd.DataFrame(columns, dtype=object)
+            del columns  # the frame holds its own copy: a big plan's lists go now
             frame["is_milestone"] = frame["is_milestone"].astype(bool)
             try:
-                table_schema.schema.validate(frame, lazy=True)
+                table_schema.schema.validate(frame, lazy=True, inplace=True)  # no copy made
             except pa.errors.SchemaErrors as errors:
                 yield from _findings(errors.failure_cases, table_schema, members)
 
