@@ -42,8 +42,11 @@ AS_OF = "2022-03-17"
 #: Each job runs in a child process: the code times itself and reports its peak memory.
 #: Peak memory is the child's VmHWM: getrusage's maxrss survives exec on Linux, so it
 #: would report the benchmark's own peak, not the job's.
+#: hypothesis is hidden, as the planbook command hides it (planbook.cli.main) and as a
+#: user's install, with no test tools, lacks it: pandera would import it to synthesise data.
 _CHILD = """
 import json, sys, time
+sys.modules.setdefault("hypothesis", None)
 started = time.perf_counter()
 {body}
 elapsed = time.perf_counter() - started

@@ -530,6 +530,13 @@ def _refuse_to_overwrite_input(output: Path, workbook: Path) -> None:
 
 
 def main() -> None:
+    """The ``planbook`` command, and ``python -m planbook``."""
+    # The command never synthesises test data, yet pandera imports hypothesis (and the
+    # test runners it hooks into) to do so wherever it is installed: 0.2-0.8 s of every
+    # run of a development install. A None in sys.modules makes that import fail, which
+    # pandera takes for hypothesis absent. Only in the command's own process: planbook
+    # imported as a library leaves it alone.
+    sys.modules.setdefault("hypothesis", None)  # type: ignore[arg-type]
     cli(prog_name="planbook")
 
 

@@ -9,37 +9,15 @@ registered check serves whichever schemas folder the user chose.
 from __future__ import annotations
 
 import contextlib
-import sys
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 
 import pandas as pd
+from pandera import extensions
 
 from planbook.duedates import is_due_date_alone, parse_due
 from planbook.normalise import is_rag, is_status, normalise_rag, normalise_status, parse_councils
 from planbook.schemas import Vocabularies
-
-
-@contextlib.contextmanager
-def _hypothesis_hidden() -> Iterator[None]:
-    """Registering a check imports pandera's data-synthesis strategies, and with them
-    hypothesis (and the test runners hypothesis hooks into) whenever it is installed:
-    0.2-0.8 s of every run for data planbook never synthesises. A ``None`` entry in
-    ``sys.modules`` makes that import fail, which pandera treats as hypothesis absent.
-    Where hypothesis is already imported (a test run) there is nothing to save."""
-    if "hypothesis" in sys.modules:
-        yield
-        return
-    sys.modules["hypothesis"] = None  # type: ignore[assignment]
-    try:
-        yield
-    finally:
-        del sys.modules["hypothesis"]
-
-
-with _hypothesis_hidden():
-    import pandera.strategies.pandas_strategies  # noqa: F401  (what registering imports)
-from pandera import extensions  # noqa: E402
 
 _ACTIVE: ContextVar[Vocabularies] = ContextVar("planbook_vocabularies")
 
