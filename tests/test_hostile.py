@@ -387,6 +387,68 @@ def test_a_damaged_sheet_among_several_is_one_error_line_and_leaves_no_reader_ru
     assert len(read_workbook(valid).plan_sheets) == 4
 
 
+def test_the_next_sheet_is_read_ahead_only_when_both_grids_fit_the_grid_budget() -> None:
+    """Two big grids are never held at once: a sheet whose grid and the one before
+    exceed the budget together is taken from the file only once that one is handed over."""
+    from planbook.read import _one_ahead
+
+    started: list[str] = []
+
+    def load(name: str) -> Callable[[], str]:
+        return lambda: started.append(name) or name
+
+    weights = [("big", 6), ("bigger", 6), ("small", 3)]
+    loads = _one_ahead([(weight, load(name)) for name, weight in weights], budget=10)
+    handed = []
+    for future in loads:
+        name = future.result()
+        if name == "big":
+            assert started == ["big"]  # 6 + 6 > 10: "bigger" waits
+        handed.append(name)
+    assert handed == started == ["big", "bigger", "small"]
+
+
+def test_a_process_that_can_start_no_thread_still_reads_the_workbook(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At its thread limit (a busy server) the sheets are read one after the other: the
+    workbook is not reported unreadable for it."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    sheets = {f"Plan {n}": plan_rows() for n in range(1, 4)}
+    path = plan_workbook(tmp_path / "plan.xlsx", sheets)
+    expected = read_workbook(path)
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(ThreadPoolExecutor, "submit", refuse)
+    assert read_workbook(path) == expected
+
+
+def test_a_read_in_a_worker_thread_leaves_the_process_stderr_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server reads in worker threads: muting the process's stderr there would lose its
+    other requests' log lines (the command, on its main thread, still holds back Rust's
+    panic text)."""
+    import threading
+
+    from workbooks import SAMPLE_WORKBOOK
+
+    redirected: list[tuple[int, int]] = []
+    real_dup2 = os.dup2
+    # A stderr with a descriptor, as a server's is (the test runner's capture has none).
+    stderr = (tmp_path / "stderr").open("w")
+    monkeypatch.setattr(sys, "stderr", stderr)
+    monkeypatch.setattr(os, "dup2", lambda *fds: redirected.append(fds) or real_dup2(*fds))
+    worker = threading.Thread(target=read_workbook, args=(SAMPLE_WORKBOOK,))
+    worker.start()
+    worker.join()
+    stderr.close()
+    assert redirected == []
+
+
 # --------------------------------------------------------------------------- damage tolerated
 
 

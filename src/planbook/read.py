@@ -22,6 +22,7 @@ import itertools
 import os
 import stat
 import sys
+import threading
 import zipfile
 import zlib
 from collections import deque
@@ -192,10 +193,11 @@ def _read_values(
             # meanwhile) while this one is laid out; nothing else may touch the workbook.
             loads = _one_ahead(
                 [
-                    functools.partial(workbook.get_sheet_by_index, position)
+                    (area, functools.partial(workbook.get_sheet_by_index, position))
                     for index, position in gridded.items()
-                    if scans.get(index, SheetScan()).area <= MAX_GRID_CELLS
-                ]
+                    if (area := scans.get(index, SheetScan()).area) <= MAX_GRID_CELLS
+                ],
+                budget=MAX_GRID_CELLS,
             )
             sheets: list[Sheet] = []
             # Closed, its thread ended, before the workbook is, however the loop ends.
@@ -221,16 +223,36 @@ def _read_values(
     return sheets
 
 
-def _one_ahead(calls: list[Callable[[], T]]) -> Generator[Future[T], None, None]:
-    """Each call's future, in order, the call after it already running in a thread."""
+def _one_ahead(
+    calls: list[tuple[int, Callable[[], T]]], *, budget: int
+) -> Generator[Future[T], None, None]:
+    """Each call's future, in order, the next call already running in a thread while
+    the caller works on this one's result, if the two calls' weights (the cells of two
+    sheets' grids, held at once) fit the budget; else the next starts when asked for."""
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="planbook-read") as pool:
-        running: deque[Future[T]] = deque()
-        for call in calls:
-            running.append(pool.submit(call))
+        running: deque[tuple[int, Future[T]]] = deque()
+        for weight, call in calls:
+            if running and running[-1][0] + weight > budget:
+                yield running.popleft()[1]
+            running.append((weight, _submitted(pool, call)))
             if len(running) > 1:
-                yield running.popleft()
+                yield running.popleft()[1]
         while running:
-            yield running.popleft()
+            yield running.popleft()[1]
+
+
+def _submitted(pool: ThreadPoolExecutor, call: Callable[[], T]) -> Future[T]:
+    """The call running in ``pool``; run here and now when no thread can be started (a
+    process at its limit), which is no fault of the workbook's."""
+    try:
+        return pool.submit(call)
+    except RuntimeError:
+        done: Future[T] = Future()
+        try:
+            done.set_result(call())
+        except Exception as error:  # the workbook's failure: handed over as the pool would
+            done.set_exception(error)
+        return done
 
 
 @contextlib.contextmanager
@@ -257,6 +279,13 @@ def _calamine_errors(path: Path) -> Iterator[None]:
 
 @contextlib.contextmanager
 def _quiet_stderr() -> Iterator[None]:
+    """Rust's panic text held back from stderr while a workbook is read: on the main
+    thread only (the command's). The descriptor is the whole process's: a server reading
+    in worker threads would lose its other requests' log lines, and two reads overlapping
+    could leave it muted; there a panic's text goes to the log."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
     try:
         descriptor = sys.stderr.fileno()
     except (AttributeError, OSError, ValueError):
