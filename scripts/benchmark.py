@@ -172,7 +172,7 @@ def _has_frictionless() -> bool:
 
 def _compile_planbook() -> None:
     """planbook's bytecode, as a user's ``pip install`` leaves it: an editable install
-    under PYTHONDONTWRITEBYTECODE would compile every module on every run (~20 ms each
+    under PYTHONDONTWRITEBYTECODE would compile every module on every run (~30 ms of each
     start), while the floors' packages were compiled when they were installed."""
     import compileall
 

@@ -235,7 +235,7 @@ class _OpenTable:
         for cell in cells:
             column_field = self.column_fields.get(cell.column)
             value = cell.value
-            blank = value is None or (type(value) is str and not value.strip())
+            blank = value is None or (type(value) is str and not value.strip())  # ~shows_text
             if blank and column_field != "rag":
                 continue  # a blank cell counts only as a coloured RAG
             if column_field is None:

@@ -128,15 +128,20 @@ def _texts(members: list[MilestoneRow], fields: list[str]) -> dict[str, list[str
     thousand rows make a million cells), None where a row's table has no such column,
     "" where its cell is empty."""
     columns: dict[str, list[str | None]] = {name: [] for name in fields}
-    # Per table: (the column's list, the field, whether the item's own row holds it).
+    # Per table: the columns it lacks; for the others (the column, the field, whether the
+    # item's own row holds it).
+    absent: list[list[str | None]] = []
     present: list[tuple[list[str | None], str, bool]] = []
     table = None
     for member in members:
         if member.table is not table:  # rows come table by table
             table = member.table
-            present = [(columns[name], name, name in ITEM_FIELDS) for name in fields]
             absent = [columns[name] for name in fields if name not in table.header]
-            present = [entry for entry in present if entry[1] in table.header]
+            present = [
+                (columns[name], name, name in ITEM_FIELDS)
+                for name in fields
+                if name in table.header
+            ]
         for column in absent:
             column.append(None)
         own, head = member.row.cells, member.item.head.cells
