@@ -95,20 +95,28 @@ class _When:
     rest: str
 
 
+_NO_DUE_DATE = DueDate("none", None, "", "")
+
+
 def parse_due(value: object, plan_year: int | None) -> DueDate:
     """What a Due Dates cell (text or an Excel date value) means."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
-        return DueDate("none", None, "", "")
-    if isinstance(value, dt.datetime):
+        return _NO_DUE_DATE
+    if isinstance(value, dt.date):  # a datetime too
         if value != value:  # Why: pandas' NaT is a datetime that equals nothing.
-            return DueDate("none", None, "", "")
-        return DueDate("date", value.date(), "", value.date().isoformat())
-    if isinstance(value, dt.date):
-        return DueDate("date", value, "", value.isoformat())
+            return _NO_DUE_DATE
+        return _calendar_day(value)
     if not isinstance(value, str):
         # Why: a number, time or bool is shown by Excel as such; nobody wrote a date.
         return DueDate("invalid", None, "", str(value))
     return _parse_text(value, plan_year)
+
+
+@lru_cache(maxsize=4096)
+def _calendar_day(value: dt.date) -> DueDate:
+    # One object a day: a plan has a few hundred due days and may have 100,000 milestones.
+    day = value.date() if isinstance(value, dt.datetime) else value
+    return DueDate("date", day, "", day.isoformat())
 
 
 @lru_cache(maxsize=4096)
