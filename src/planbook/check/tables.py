@@ -167,6 +167,7 @@ def _findings(
         raise SchemaFileError(table_schema.path, schema_failure(rowless.iloc[0].to_dict()))
     # Column by column, not a record each: a faulty big plan has tens of thousands.
     columns = (cases[name].tolist() for name in _CASE_COLUMNS)
+    texts: dict[str, str] = {}
     for index, column, failure_case, shown, number in zip(*columns, strict=True):
         member = members[int(index)]
         # A table-wide check fails a row once, with {field: value} of each failing cell.
@@ -180,7 +181,8 @@ def _findings(
             else:
                 check = (schema.checks if wide else schema.columns[field].checks)[int(number)]
                 name, statistics = check.name, check.statistics
-            yield describe_failure(Failure(name, statistics, member, field, str(value), str(shown)))
+            failure = Failure(name, statistics, member, field, str(value), str(shown), texts)
+            yield describe_failure(failure)
 
 
 #: What ``_findings`` takes of pandera's failure cases, in its order.
