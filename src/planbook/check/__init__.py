@@ -44,13 +44,15 @@ def check_plan(
     vocabularies = vocabularies or load_vocabularies(schemas_dir)
     table_schemas = vocabularies.table_schemas()
     with bulk_objects():
-        if derivation is None:
-            derivation = derive_plan(plan, settings, vocabularies)
         findings = [
             *layout_findings(plan),
             *table_findings(plan, vocabularies, table_schemas),
-            *rag_findings(derivation, vocabularies),
         ]
+        # Derived after the tables are validated, not before: the validation's frames
+        # and the derivation of a big plan need not be held at once.
+        if derivation is None:
+            derivation = derive_plan(plan, settings, vocabularies)
+        findings.extend(rag_findings(derivation, vocabularies))
         summary = board_summary(derivation)
         return Report.collect(str(plan.path), _one_story_per_cell(findings), summary)
 
