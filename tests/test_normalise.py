@@ -10,11 +10,13 @@ from planbook.normalise import (
     CouncilReading,
     RagReading,
     StatusReading,
+    is_rag,
+    is_status,
     normalise_rag,
     normalise_status,
     parse_councils,
 )
-from planbook.schemas import Vocabularies, default_schemas_dir, load_vocabularies
+from planbook.schemas import Vocabularies, default_schemas_dir, load_vocabularies, match_key
 
 SCHEMAS = default_schemas_dir()  # the defaults shipped in the package
 VOCAB: Vocabularies = load_vocabularies(SCHEMAS)
@@ -110,6 +112,27 @@ def test_normalise_status_never_raises_and_answers_in_the_vocabulary(text: str) 
     assert reading.canonical is None or reading.canonical in STATUS.values
     assert reading.nearest is None or reading.nearest in STATUS.values
     assert (reading.kind == "unknown") == (reading.nearest is not None)
+
+
+# Words of the vocabularies among others, in any case and spacing: texts that may be one.
+spellings = st.sampled_from(["not", "started", "Complete", "n/a", "R", "WIP", "on", "hold", "x"])
+spaced_words = st.lists(
+    st.tuples(spellings, st.sampled_from([" ", "  ", "\t", "\n", " \u00a0"])), max_size=8
+).map(lambda words: "".join(word + space for word, space in words))
+
+
+@given(st.one_of(st.text(), spaced_words))
+def test_the_quick_status_and_rag_tests_agree_with_the_full_reading(text: str) -> None:
+    # is_status and is_rag look at no more words than the longest spelling has.
+    known = {"canonical", "case", "alias", "not_applicable"}
+    assert is_status(text, STATUS) == (normalise_status(text, STATUS).kind in known)
+    assert is_rag(text, RAG) == (normalise_rag(text, None, RAG).kind in known)
+
+
+@given(st.one_of(st.text(), spaced_words), st.integers(0, 5))
+def test_a_match_key_within_some_words_is_the_key_or_nothing(text: str, most_words: int) -> None:
+    expected = match_key(text) if len(text.split()) <= most_words else ""
+    assert match_key(text, most_words) == expected
 
 
 # --- RAG ----------------------------------------------------------------------------------

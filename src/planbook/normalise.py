@@ -110,7 +110,7 @@ def _status(text: str, vocab: StatusVocabulary) -> StatusReading:
 
 def is_status(text: str | None, vocab: StatusVocabulary) -> bool:
     """A canonical value (any case) or an alias: cheap, for scanning many cells."""
-    key = match_key(_as_text(text))
+    key = match_key(_as_text(text), vocab.most_words)
     return bool(key) and bool(vocab.value_for(key) or vocab.alias_for(key))
 
 
@@ -119,7 +119,7 @@ def is_status(text: str | None, vocab: StatusVocabulary) -> bool:
 
 def is_rag(text: str | None, vocab: RagVocabulary) -> bool:
     """A RAG letter, word or n/a in any case: cheap, for scanning many cells."""
-    key = match_key(_as_text(text))
+    key = match_key(_as_text(text), vocab.most_words)
     return bool(key) and bool(
         vocab.value_for(key) or vocab.alias_for(key) or vocab.is_not_applicable(key)
     )

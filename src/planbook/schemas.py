@@ -48,9 +48,18 @@ class SchemaFileError(PlanbookError):
         super().__init__(f"{_display(self.path)}: {problem}")
 
 
-def match_key(text: str) -> str:
-    """The form a status or RAG spelling is compared in."""
-    return " ".join(text.split()).casefold()
+def match_key(text: str, most_words: int | None = None) -> str:
+    """The form a status or RAG spelling is compared in; "" when ``text`` has more than
+    ``most_words`` words, so no spelling of at most that many can be it (a milestone
+    scanned for a stray status is a sentence: only its first words are looked at)."""
+    if most_words is None:
+        return " ".join(text.split()).casefold()
+    words = text.split(maxsplit=most_words)
+    return "" if len(words) > most_words else " ".join(words).casefold()
+
+
+def _most_words(keys: Iterable[str]) -> int:
+    return max((len(key.split()) for key in keys), default=0)
 
 
 def council_key(text: str) -> str:
@@ -73,11 +82,16 @@ class StatusVocabulary:
     paused: str | None = None
     _values_by_key: dict[str, str] = field(init=False, repr=False, compare=False, hash=False)
     _aliases_by_key: dict[str, str] = field(init=False, repr=False, compare=False, hash=False)
+    #: The most words any spelling has.
+    most_words: int = field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         # Why: lookups run once per cell; build the dictionaries once per vocabulary.
         object.__setattr__(self, "_values_by_key", {match_key(v): v for v in self.values})
         object.__setattr__(self, "_aliases_by_key", {match_key(a): v for a, v in self.aliases})
+        object.__setattr__(
+            self, "most_words", _most_words([*self._values_by_key, *self._aliases_by_key])
+        )
 
     def value_for(self, key: str) -> str | None:
         """The canonical value whose match key is ``key``."""
@@ -104,11 +118,15 @@ class RagVocabulary:
     _values_by_key: dict[str, str] = field(init=False, repr=False, compare=False, hash=False)
     _aliases_by_key: dict[str, str] = field(init=False, repr=False, compare=False, hash=False)
     _na_keys: frozenset[str] = field(init=False, repr=False, compare=False, hash=False)
+    #: The most words any spelling has.
+    most_words: int = field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_values_by_key", {match_key(v): v for v in self.values})
         object.__setattr__(self, "_aliases_by_key", {match_key(a): v for a, v in self.aliases})
         object.__setattr__(self, "_na_keys", frozenset(map(match_key, self.not_applicable)))
+        keys = [*self._values_by_key, *self._aliases_by_key, *self._na_keys]
+        object.__setattr__(self, "most_words", _most_words(keys))
 
     @property
     def not_applicable_value(self) -> str | None:
