@@ -26,6 +26,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 import planbook
 from planbook.check import check_plan, check_workbook
 from planbook.check.layout_rules import EXCEL_ERRORS
+from planbook.derive import Settings
 from planbook.errors import PlanbookError
 from planbook.findings import Finding, Report
 from planbook.schemas import default_schemas_dir
@@ -672,6 +673,61 @@ def test_a_pandera_column_setting_added_to_a_table_schema_reports_at_the_cell(
     )
     report = check(tmp_path, item(), item(description="Another item"), schemas=schemas)
     assert found(report) == [("Plan", "A5", "PB290"), ("Plan", "A6", "PB290")]
+
+
+# --------------------------------------------------------------------------- big tables
+
+
+@settings(
+    max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.integers(1, 60))
+def test_a_table_validated_in_slices_has_the_findings_of_one_frame(
+    monkeypatch: pytest.MonkeyPatch, sample_plan: planbook.Plan, rows_at_once: int
+) -> None:
+    from planbook.check import tables
+
+    as_of = Settings(as_of=dt.date(2022, 3, 17))
+    whole = check_plan(sample_plan, settings=as_of)
+    monkeypatch.setattr(tables, "ROWS_AT_ONCE", rows_at_once)
+    assert check_plan(sample_plan, settings=as_of) == whole
+
+
+def test_a_unique_column_is_checked_across_slices(
+    tmp_path: Path, schemas: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from planbook.check import tables
+
+    edit_once(
+        schemas / "tables" / "plan_items.yaml",
+        "  ref:\n    required: true\n",
+        "  ref:\n    required: true\n    unique: true\n",
+    )
+    monkeypatch.setattr(tables, "ROWS_AT_ONCE", 1)
+    report = check(tmp_path, item(), item(description="Another item"), schemas=schemas)
+    assert found(report) == [("Plan", "A5", "PB290"), ("Plan", "A6", "PB290")]
+
+
+def test_only_a_table_checked_row_by_row_is_validated_in_slices(schemas: Path) -> None:
+    from planbook.check.tables import load_table_schemas, row_by_row
+
+    plan_items = schemas / "tables" / "plan_items.yaml"
+    assert row_by_row(load_table_schemas(schemas)[1].schema)
+    for old, new in [
+        ("  ref:\n    required: true\n", "  ref:\n    required: true\n    unique: true\n"),
+        (
+            "  ref:\n    required: true\n",
+            "  ref:\n    required: true\n    checks:\n      str_length: {max_value: 10}\n",
+        ),
+        (
+            "      due_date: {plan_year: null}\n",
+            "      due_date: {plan_year: null, n_failure_cases: 1}\n",
+        ),
+    ]:
+        original = plan_items.read_text(encoding="utf-8")
+        edit_once(plan_items, old, new)
+        assert not row_by_row(load_table_schemas(schemas)[1].schema), new
+        plan_items.write_text(original, encoding="utf-8")
 
 
 def test_each_of_planbooks_registered_checks_has_its_findings() -> None:

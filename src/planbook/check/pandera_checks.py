@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
+from typing import Any, TypeVar
 
 import pandas as pd
 from pandera import extensions
@@ -89,15 +90,31 @@ def foreign_field(text: str, fields: list[str]) -> str | None:
 
 # --- the registered checks ----------------------------------------------------------------
 
+#: The names of planbook's registered checks. Each answers for one value, or one row, at
+#: a time: a table checked only by them may be validated a slice of rows at a time.
+ROW_BY_ROW_CHECKS: set[str] = set()
 
-@extensions.register_check_method(statistics=["vocabulary"])
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _register(statistics: list[str], **options: Any) -> Callable[[F], F]:
+    """pandera's ``register_check_method``, the check recorded as one of planbook's."""
+
+    def register(function: F) -> F:
+        ROW_BY_ROW_CHECKS.add(function.__name__)
+        return extensions.register_check_method(function, statistics=statistics, **options)
+
+    return register
+
+
+@_register(statistics=["vocabulary"])
 def in_vocabulary(series: pd.Series, *, vocabulary: str) -> pd.Series:
     """Empty, a canonical value in any case, or an accepted alias."""
     known = is_status_word if vocabulary == "delivery_status" else is_rag_word
     return _each_distinct(series, lambda text: _blank(text) or known(text))
 
 
-@extensions.register_check_method(statistics=["vocabulary"])
+@_register(statistics=["vocabulary"])
 def canonical_spelling(series: pd.Series, *, vocabulary: str) -> pd.Series:
     """Not an alias (an alias is accepted, with a warning, and written back canonical)."""
     vocab = _ACTIVE.get()
@@ -108,7 +125,7 @@ def canonical_spelling(series: pd.Series, *, vocabulary: str) -> pd.Series:
     return _each_distinct(series, lambda text: normalise_rag(text, None, vocab.rag).kind != "alias")
 
 
-@extensions.register_check_method(statistics=["scope_notes"])
+@_register(statistics=["scope_notes"])
 def council_list(series: pd.Series, *, scope_notes: bool) -> pd.Series:
     """Every name a council or group (and, with ``scope_notes``, long phrases as notes)."""
     registry = _ACTIVE.get().councils
@@ -120,19 +137,19 @@ def council_list(series: pd.Series, *, scope_notes: bool) -> pd.Series:
     return _each_distinct(series, passes)
 
 
-@extensions.register_check_method(statistics=["plan_year"])
+@_register(statistics=["plan_year"])
 def due_date(series: pd.Series, *, plan_year: int | None) -> pd.Series:
     """A date, a deadline, a recurring quarter or a no-date phrase; not anything else."""
     return _each_distinct(series, lambda text: parse_due(text, plan_year).kind != "invalid")
 
 
-@extensions.register_check_method(statistics=["fields"])
+@_register(statistics=["fields"])
 def not_from(series: pd.Series, *, fields: list[str]) -> pd.Series:
     """Not a value of another column's vocabulary (a sign the row shifted)."""
     return _each_distinct(series, lambda text: foreign_field(text, fields) is None)
 
 
-@extensions.register_check_method(statistics=["fields"], supported_types=pd.DataFrame)
+@_register(statistics=["fields"], supported_types=pd.DataFrame)
 def filled_on_milestones(frame: pd.DataFrame, *, fields: list[str]) -> pd.DataFrame:
     """Every milestone fills these fields (an item row that is no milestone need not)."""
     result = pd.DataFrame(True, index=frame.index, columns=frame.columns)
@@ -144,7 +161,7 @@ def filled_on_milestones(frame: pd.DataFrame, *, fields: list[str]) -> pd.DataFr
     return result
 
 
-@extensions.register_check_method(statistics=[], supported_types=pd.DataFrame)
+@_register(statistics=[], supported_types=pd.DataFrame)
 def not_applicable_only_when_complete(frame: pd.DataFrame) -> pd.DataFrame:
     """RAG ``n/a`` stands only on a completed milestone."""
     result = pd.DataFrame(True, index=frame.index, columns=frame.columns)

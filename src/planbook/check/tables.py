@@ -3,7 +3,9 @@
 Each table's rows (one per milestone) become a DataFrame holding only the columns the
 table has, so a schema's ``required`` columns are checked too. Tables with the same
 schema and the same columns are validated together, lazily, so one run reports every
-failure; each pandera failure case is then mapped back to its exact cell.
+failure; each pandera failure case is then mapped back to its exact cell. A big table
+checked only row by row is validated in slices of rows (``row_by_row``), which bounds the
+memory pandera's frames take and changes no finding.
 """
 
 from __future__ import annotations
@@ -94,7 +96,6 @@ def table_findings(
     rows under one schema are validated in one frame, a column a table lacks standing
     empty (NA, which pandera's checks pass) for its rows.
     """
-    import pandas as pd
     import pandera.pandas as pa
 
     from planbook.check.pandera_checks import using
@@ -112,15 +113,51 @@ def table_findings(
         warnings.simplefilter("ignore")  # pandera's notices about its own future
         for table_schema, members in rows.items():
             fields = [name for name in table_schema.schema.columns if name in FIELDS]
-            columns: dict[str, list[Any]] = _texts(members, fields)
-            columns["is_milestone"] = [row.is_milestone for row in members]
-            frame = pd.DataFrame(columns, dtype=object)
-            del columns  # the frame holds its own copy: a big plan's lists go now
-            frame["is_milestone"] = frame["is_milestone"].astype(bool)
-            try:
-                table_schema.schema.validate(frame, lazy=True, inplace=True)  # no copy made
-            except pa.errors.SchemaErrors as errors:
-                yield from _findings(errors.failure_cases, table_schema, members)
+            step = ROWS_AT_ONCE if row_by_row(table_schema.schema) else len(members)
+            for start in range(0, len(members), step):
+                frame = _frame(members[start : start + step], fields, start)
+                try:
+                    table_schema.schema.validate(frame, lazy=True, inplace=True)  # no copy
+                except pa.errors.SchemaErrors as errors:
+                    yield from _findings(errors.failure_cases, table_schema, members)
+
+
+#: The most rows validated at once where a table's checks allow it (``row_by_row``): a
+#: plan of 100,000 rows is validated in slices, each slice's frames gone before the next.
+ROWS_AT_ONCE = 20_000
+
+
+def row_by_row(schema: pa.DataFrameSchema) -> bool:
+    """Whether each row's failures depend on that row alone, so that the rows may be
+    validated a slice at a time with the same findings in the same order: every check is
+    one of planbook's, each reporting all its failures, and no column is to be unique."""
+    from planbook.check.pandera_checks import ROW_BY_ROW_CHECKS
+
+    checks = [*schema.checks, *(c for column in schema.columns.values() for c in column.checks)]
+    return (
+        not schema.unique
+        and not any(column.unique for column in schema.columns.values())
+        and all(
+            check.name in ROW_BY_ROW_CHECKS
+            and check.n_failure_cases is None
+            and check.groupby is None
+            for check in checks
+        )
+    )
+
+
+def _frame(members: list[MilestoneRow], fields: list[str], start: int) -> pd.DataFrame:
+    """The rows' texts as a frame of text columns and ``is_milestone``, indexed by the
+    rows' places in the whole table's list from ``start``."""
+    import pandas as pd
+
+    columns: dict[str, list[Any]] = _texts(members, fields)
+    columns["is_milestone"] = [row.is_milestone for row in members]
+    index = pd.RangeIndex(start, start + len(members))
+    frame = pd.DataFrame(columns, index=index, dtype=object)
+    del columns  # the frame holds its own copy: the lists go now
+    frame["is_milestone"] = frame["is_milestone"].astype(bool)
+    return frame
 
 
 def _texts(members: list[MilestoneRow], fields: list[str]) -> dict[str, list[str | None]]:
