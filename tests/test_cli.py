@@ -245,6 +245,25 @@ def test_installed_planbook_command_reports_a_missing_file_in_one_line(tmp_path:
     assert done.stderr.startswith("planbook: error: ") and done.stderr.count("\n") == 1
 
 
+def test_the_planbook_command_ends_with_the_collector_frozen(sample_path: Path) -> None:
+    """Its exit skips the collector's last pass over pandas' and pandera's objects."""
+    code = (
+        "import gc, sys\n"
+        "from planbook.cli import main\n"
+        f"sys.argv = ['planbook', 'check', {str(sample_path)!r}, '--format', 'json']\n"
+        "try:\n"
+        "    main()\n"
+        "finally:\n"
+        "    print(gc.get_freeze_count() > 0, file=sys.stderr)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 1, done.stderr  # the sample's real errors: it did check
+    assert json.loads(done.stdout)["findings"]  # the output is whole
+    assert done.stderr.strip().splitlines()[-1] == "True"
+
+
 def test_the_planbook_command_checks_without_importing_hypothesis(sample_path: Path) -> None:
     """pandera would import it (with pytest and trio) where it is installed, as here, to
     synthesise data the command never asks for: 0.2-0.8 s of every run."""
