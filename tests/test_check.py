@@ -14,6 +14,7 @@ the layout and value codes (PB1xx, PB2xx) are compared.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -688,9 +689,33 @@ def test_a_table_validated_in_slices_has_the_findings_of_one_frame(
     from planbook.check import tables
 
     as_of = Settings(as_of=dt.date(2022, 3, 17))
+    monkeypatch.setattr(tables, "ROWS_AT_ONCE", 10**9)
     whole = check_plan(sample_plan, settings=as_of)
     monkeypatch.setattr(tables, "ROWS_AT_ONCE", rows_at_once)
     assert check_plan(sample_plan, settings=as_of) == whole
+
+
+@pytest.mark.parametrize("rows_at_once", [1, 3, 7, 10**9])
+def test_an_items_description_failing_for_each_milestone_keeps_their_order_in_slices(
+    tmp_path: Path, schemas: Path, monkeypatch: pytest.MonkeyPatch, rows_at_once: int
+) -> None:
+    """Each milestone of an item reads its Description, so a check on it fails once a
+    milestone, all at one cell: the findings keep the milestones' order however sliced."""
+    from planbook.check import tables
+
+    edit_once(
+        schemas / "tables" / "plan_items.yaml",
+        "  description:\n    required: true\n",
+        "  description:\n    required: true\n    checks:\n      not_from: {fields: [status]}\n",
+    )
+    milestones = [row(milestone=f"Step {n}", due="30/09/22", status="Started") for n in range(39)]
+    monkeypatch.setattr(tables, "ROWS_AT_ONCE", rows_at_once)
+    report = check(tmp_path, item(description="Started"), *milestones, schemas=schemas)
+    shifted = [f for f in report.findings if f.code == "PB105"]
+    # Each milestone's finding names where its own status stands: in the milestones' order.
+    assert [re.search(r"\((H\d+)\)", f.suggestion)[1] for f in shifted] == [  # type: ignore[index]
+        f"H{number}" for number in range(FIRST, FIRST + 40)
+    ]
 
 
 def test_a_unique_column_is_checked_across_slices(

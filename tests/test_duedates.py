@@ -431,3 +431,13 @@ def test_a_due_date_written_alone_is_one(text: str) -> None:
 @pytest.mark.parametrize("text", ["Go live", "30/04/22 go live", "TBC", "Testing phase"])
 def test_other_text_is_no_due_date_written_alone(text: str) -> None:
     assert not is_due_date_alone(text)
+
+
+def test_an_excel_date_is_read_as_its_own_day_whatever_was_read_before() -> None:
+    # One instant, two days: the day is each value's own, not the first one's.
+    utc_evening = dt.datetime(2022, 1, 1, 23, 30, tzinfo=dt.UTC)
+    next_morning_an_hour_east = dt.datetime(
+        2022, 1, 2, 0, 30, tzinfo=dt.timezone(dt.timedelta(hours=1))
+    )
+    assert parse_due(utc_evening, None).date == dt.date(2022, 1, 1)
+    assert parse_due(next_morning_an_hour_east, None).date == dt.date(2022, 1, 2)

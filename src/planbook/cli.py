@@ -542,8 +542,8 @@ def main() -> None:
         cli(prog_name="planbook")
     finally:
         # The process ends here. Frozen, the collector skips its last pass over every
-        # object pandas and pandera made as the interpreter exits: 0.2 s of every run,
-        # the sample's whole check taking 0.5 s. Memory is handed back all the same.
+        # object pandas and pandera made as the interpreter exits: about 0.2 s of every
+        # run. Memory is handed back all the same.
         gc.freeze()
 
 

@@ -105,7 +105,7 @@ def parse_due(value: object, plan_year: int | None) -> DueDate:
     if isinstance(value, dt.date):  # a datetime too
         if value != value:  # Why: pandas' NaT is a datetime that equals nothing.
             return _NO_DUE_DATE
-        return _calendar_day(value)
+        return _calendar_day(value.date() if isinstance(value, dt.datetime) else value)
     if not isinstance(value, str):
         # Why: a number, time or bool is shown by Excel as such; nobody wrote a date.
         return DueDate("invalid", None, "", str(value))
@@ -113,9 +113,8 @@ def parse_due(value: object, plan_year: int | None) -> DueDate:
 
 
 @lru_cache(maxsize=4096)
-def _calendar_day(value: dt.date) -> DueDate:
+def _calendar_day(day: dt.date) -> DueDate:
     # One object a day: a plan has a few hundred due days and may have 100,000 milestones.
-    day = value.date() if isinstance(value, dt.datetime) else value
     return DueDate("date", day, "", day.isoformat())
 
 

@@ -91,8 +91,8 @@ class Failure:
     value: str
     #: The check as pandera prints it (``str_length(1, 50)``), for a check of pandera's.
     shown: str
-    #: The texts of the run's findings so far, each kept once: tens of thousands of
-    #: findings of a big plan say the same few things.
+    #: The texts of the findings made so far from the same failure cases, each kept once:
+    #: tens of thousands of findings of a big plan say the same few things.
     texts: dict[str, str]
 
     def finding(self, code: str, message: str, suggestion: str) -> Finding:

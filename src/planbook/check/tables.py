@@ -93,8 +93,8 @@ def table_findings(
     """Every failure of every table against its part's schema, as findings.
 
     The columns a schema requires are looked up on each table's header; then all the
-    rows under one schema are validated in one frame, a column a table lacks standing
-    empty (NA, which pandera's checks pass) for its rows.
+    rows under one schema are validated together (in slices, where ``row_by_row``), a
+    column a table lacks standing empty (NA, which pandera's checks pass) for its rows.
     """
     import pandera.pandas as pa
 
@@ -120,6 +120,7 @@ def table_findings(
                     table_schema.schema.validate(frame, lazy=True, inplace=True)  # no copy
                 except pa.errors.SchemaErrors as errors:
                     yield from _findings(errors.failure_cases, table_schema, members)
+                del frame  # before the next slice's is made
 
 
 #: The most rows validated at once where a table's checks allow it (``row_by_row``): a
@@ -130,7 +131,9 @@ ROWS_AT_ONCE = 20_000
 def row_by_row(schema: pa.DataFrameSchema) -> bool:
     """Whether each row's failures depend on that row alone, so that the rows may be
     validated a slice at a time with the same findings in the same order: every check is
-    one of planbook's, each reporting all its failures, and no column is to be unique."""
+    one of planbook's, each reporting all its failures, and no column is to be unique.
+    (A broken schema stops at its first failure with no row, which is then the first of
+    the first slice that has one.)"""
     from planbook.check.pandera_checks import ROW_BY_ROW_CHECKS
 
     checks = [*schema.checks, *(c for column in schema.columns.values() for c in column.checks)]
@@ -202,6 +205,10 @@ def _findings(
     rowless = cases[cases["index"].isna()]
     if len(rowless):
         raise SchemaFileError(table_schema.path, schema_failure(rowless.iloc[0].to_dict()))
+    # In an order of planbook's: pandera's (an unstable sort) changes with the other rows
+    # in the frame, and the findings of one cell from several milestones of an item (its
+    # Ref and Description stand on its first row) keep the order they are given in.
+    cases = cases.sort_values(_CASE_ORDER, kind="stable", na_position="first")
     # Column by column, not a record each: a faulty big plan has tens of thousands.
     columns = (cases[name].tolist() for name in _CASE_COLUMNS)
     texts: dict[str, str] = {}
@@ -224,6 +231,9 @@ def _findings(
 
 #: What ``_findings`` takes of pandera's failure cases, in its order.
 _CASE_COLUMNS = ("index", "column", "failure_case", "check", "check_number")
+#: The order ``_findings`` takes them in: by row, then by what failed; the same whatever
+#: other rows share the frame.
+_CASE_ORDER = ["index", "schema_context", "column", "check_number", "check"]
 
 
 def _missing_column(field: str, sheet: PlanSheet, table: Table) -> Finding:
