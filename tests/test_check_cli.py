@@ -20,6 +20,7 @@ import pytest
 from click.testing import CliRunner, Result
 from defusedxml import ElementTree
 
+from planbook import render
 from planbook.check import check_workbook
 from planbook.cli import cli
 from planbook.findings import Finding, Report
@@ -160,6 +161,27 @@ def test_json_output_is_the_library_report(
 ) -> None:
     library = json.loads(json.dumps(sample_report.to_dict()))
     assert json.loads(sample_outputs["json"].stdout) == library
+
+
+def test_the_json_report_is_what_json_dumps_writes(sample_report: Report) -> None:
+    expected = json.dumps(sample_report.to_dict(), ensure_ascii=False, indent=2) + "\n"
+    assert render.render_json(sample_report) == expected
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "github"])
+def test_a_report_written_in_pieces_is_the_report_written_whole(
+    monkeypatch: pytest.MonkeyPatch, sample_report: Report, fmt: str
+) -> None:
+    pieces = {
+        "text": render.text_pieces,
+        "json": render.json_pieces,
+        "github": render.github_pieces,
+    }
+    whole = "".join(pieces[fmt](sample_report))
+    monkeypatch.setattr(render, "_PIECE", 3)
+    written = list(pieces[fmt](sample_report))
+    assert len(written) > 10
+    assert "".join(written) == whole
 
 
 def test_every_format_exits_1_on_the_sample(sample_outputs: dict[str, Result]) -> None:

@@ -13,7 +13,7 @@ import io
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -185,13 +185,15 @@ def check(
         if outcome.report is None:
             raise PlanbookError(outcome.error)
         report = outcome.report
-        renderers = {
-            "json": lambda: render.render_json(report),
-            "junit": lambda: render.render_junit(report, strict=strict),
-            "github": lambda: render.render_github(report),
-            "text": lambda: render.render_text(report, style=_terminal_style()),
+        # Written a piece at a time: a big, faulty plan's report is tens of MiB.
+        renderers: dict[str, Callable[[], Iterable[str]]] = {
+            "json": lambda: render.json_pieces(report),
+            "junit": lambda: [render.render_junit(report, strict=strict)],
+            "github": lambda: render.github_pieces(report),
+            "text": lambda: render.text_pieces(report, style=_terminal_style()),
         }
-        click.echo(renderers[fmt](), nl=False)
+        for piece in renderers[fmt]():
+            click.echo(piece, nl=False)
         ctx.exit(report.exit_code(strict=strict))
     many_renderers = {
         "json": lambda: render.render_many_json(many, strict=strict),

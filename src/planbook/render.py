@@ -7,8 +7,8 @@ Text never carries a cell's control characters to the terminal: they are shown e
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from itertools import groupby
+from collections.abc import Callable, Iterator
+from itertools import groupby, islice
 from typing import TYPE_CHECKING, Any
 from xml.etree import ElementTree
 
@@ -28,20 +28,37 @@ def _plain(text: str, **_: Any) -> str:
     return text
 
 
+#: Lines (or JSON tokens) a piece of a streamed report holds: one write each.
+_PIECE = 2_000
+
+
 def render_text(report: Report, *, style: Style = _plain) -> str:
     """Findings grouped by sheet, the cell first on each line, then a closing count."""
-    lines: list[str] = []
+    return "".join(text_pieces(report, style=style))
+
+
+def text_pieces(report: Report, *, style: Style = _plain) -> Iterator[str]:
+    """``render_text``'s text a piece at a time, for a stream: the report of a big, faulty
+    plan (tens of thousands of findings) is never held whole."""
+    return _pieces(line + "\n" for line in _text_lines(report, style))
+
+
+def _text_lines(report: Report, style: Style) -> Iterator[str]:
     for sheet, findings in groupby(report.findings, key=lambda finding: finding.sheet):
-        lines.append(style(safe(sheet), bold=True))
+        yield style(safe(sheet), bold=True)
         for finding in findings:
-            lines.append(_text_line(finding, style))
-        lines.append("")
+            yield _text_line(finding, style)
+        yield ""
     board = report.summary().get("services")
     if board is not None:
-        lines.extend(render_board(report.summary()))
-        lines.append("")
-    lines.extend(_summary_lines(report))
-    return "\n".join(lines) + "\n"
+        yield from render_board(report.summary())
+        yield ""
+    yield from _summary_lines(report)
+
+
+def _pieces(parts: Iterator[str]) -> Iterator[str]:
+    while piece := "".join(islice(parts, _PIECE)):
+        yield piece
 
 
 _RAG_WORDS = (("R", "red"), ("A", "amber"), ("G", "green"), ("B", "complete"))
@@ -117,7 +134,14 @@ def _plural(count: int, word: str) -> str:
 
 
 def render_json(report: Report) -> str:
-    return json.dumps(report.to_dict(), ensure_ascii=False, indent=2) + "\n"
+    return "".join(json_pieces(report))
+
+
+def json_pieces(report: Report) -> Iterator[str]:
+    """``render_json``'s text a piece at a time, for a stream."""
+    tokens = json.JSONEncoder(ensure_ascii=False, indent=2).iterencode(report.to_dict())
+    yield from _pieces(tokens)
+    yield "\n"
 
 
 def render_junit(report: Report, *, strict: bool = False) -> str:
@@ -182,13 +206,20 @@ def _fails(finding: Finding, strict: bool) -> bool:
 
 def render_github(report: Report) -> str:
     """GitHub Actions workflow commands: one annotation per finding."""
-    lines = []
+    return "".join(github_pieces(report))
+
+
+def github_pieces(report: Report) -> Iterator[str]:
+    """``render_github``'s text a piece at a time, for a stream."""
+    return _pieces(_github_lines(report))
+
+
+def _github_lines(report: Report) -> Iterator[str]:
     for finding in report.findings:
         level = {"error": "error", "warning": "warning", "info": "notice"}[finding.severity.value]
         title = _github_property(f"{finding.code} {finding.location}")
         message = finding.message + (f" -> {finding.suggestion}" if finding.suggestion else "")
-        lines.append(_github_line(level, report.file, title, message))
-    return "".join(lines)
+        yield _github_line(level, report.file, title, message)
 
 
 def _github_line(level: str, file: str, title: str, message: str) -> str:
