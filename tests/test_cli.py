@@ -245,8 +245,9 @@ def test_installed_planbook_command_reports_a_missing_file_in_one_line(tmp_path:
     assert done.stderr.startswith("planbook: error: ") and done.stderr.count("\n") == 1
 
 
-def test_the_planbook_command_ends_with_the_collector_frozen(sample_path: Path) -> None:
-    """Its exit skips the collector's last pass over pandas' and pandera's objects."""
+def check_the_sample_in_a_process(sample_path: Path, afterwards: str) -> tuple[str, str]:
+    """``planbook check`` of the sample run by ``main`` in a fresh process: its JSON, and
+    what the expression ``afterwards`` says of the process once the command has ended."""
     code = (
         "import gc, sys\n"
         "from planbook.cli import main\n"
@@ -254,32 +255,28 @@ def test_the_planbook_command_ends_with_the_collector_frozen(sample_path: Path) 
         "try:\n"
         "    main()\n"
         "finally:\n"
-        "    print(gc.get_freeze_count() > 0, file=sys.stderr)\n"
+        f"    print({afterwards}, file=sys.stderr)\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
     )
     assert done.returncode == 1, done.stderr  # the sample's real errors: it did check
-    assert json.loads(done.stdout)["findings"]  # the output is whole
-    assert done.stderr.strip().splitlines()[-1] == "True"
+    return done.stdout, done.stderr.strip().splitlines()[-1]
+
+
+def test_the_planbook_command_ends_with_the_collector_frozen(sample_path: Path) -> None:
+    """Its exit skips the collector's last pass over pandas' and pandera's objects."""
+    output, frozen = check_the_sample_in_a_process(sample_path, "gc.get_freeze_count() > 0")
+    assert json.loads(output)["findings"]  # the output is whole
+    assert frozen == "True"
 
 
 def test_the_planbook_command_checks_without_importing_hypothesis(sample_path: Path) -> None:
     """pandera would import it (with pytest and trio) where it is installed, as here, to
     synthesise data the command never asks for: 0.2-0.8 s of every run."""
-    code = (
-        "import sys\n"
-        "from planbook.cli import main\n"
-        f"sys.argv = ['planbook', 'check', {str(sample_path)!r}, '--format', 'json']\n"
-        "try:\n"
-        "    main()\n"
-        "finally:\n"
-        "    loaded = sorted(m for m in sys.modules if m.split('.')[0] == 'hypothesis'\n"
-        "                    and sys.modules[m] is not None)\n"
-        "    print(loaded, 'pandera' in sys.modules, file=sys.stderr)\n"
+    loaded = (
+        "sorted(m for m in sys.modules if m.split('.')[0] == 'hypothesis'"
+        " and sys.modules[m] is not None), 'pandera' in sys.modules"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
-    )
-    assert done.returncode == 1, done.stderr  # the sample's real errors: it did check
-    assert done.stderr.strip().splitlines()[-1] == "[] True"
+    _, said = check_the_sample_in_a_process(sample_path, loaded)
+    assert said == "[] True"
