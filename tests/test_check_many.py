@@ -255,3 +255,25 @@ def test_the_table_schemas_are_read_once_for_all_the_workbooks(
     made = plans(tmp_path, one="Complete", two="Finished", three="Complete")
     check_many(list(made.values()))
     assert sorted(path.name for path in read) == ["forward_look.yaml", "plan_items.yaml"]
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "github"])
+def test_many_reports_written_in_pieces_are_the_reports_written_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str
+) -> None:
+    from planbook import render
+
+    made = plans(tmp_path, clean="Complete", wrong="Finished")
+    many = check_many([made["clean"], made["wrong"], tmp_path / "missing.xlsx"])
+    pieces = {
+        "text": render.many_text_pieces,
+        "json": render.many_json_pieces,
+        "github": render.many_github_pieces,
+    }
+    whole = "".join(pieces[fmt](many))
+    monkeypatch.setattr(render, "_PIECE", 1)
+    written = list(pieces[fmt](many))
+    assert len(written) > 1
+    assert "".join(written) == whole
+    if fmt == "json":
+        assert whole == json.dumps(many.to_dict(), ensure_ascii=False, indent=2) + "\n"

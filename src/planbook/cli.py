@@ -195,13 +195,14 @@ def check(
         for piece in renderers[fmt]():
             click.echo(piece, nl=False)
         ctx.exit(report.exit_code(strict=strict))
-    many_renderers = {
-        "json": lambda: render.render_many_json(many, strict=strict),
-        "junit": lambda: render.render_many_junit(many, strict=strict),
-        "github": lambda: render.render_many_github(many),
-        "text": lambda: render.render_many_text(many, style=_terminal_style()),
+    many_renderers: dict[str, Callable[[], Iterable[str]]] = {
+        "json": lambda: render.many_json_pieces(many, strict=strict),
+        "junit": lambda: [render.render_many_junit(many, strict=strict)],
+        "github": lambda: render.many_github_pieces(many),
+        "text": lambda: render.many_text_pieces(many, style=_terminal_style()),
     }
-    click.echo(many_renderers[fmt](), nl=False)
+    for piece in many_renderers[fmt]():
+        click.echo(piece, nl=False)
     for outcome in many.outcomes:
         if outcome.error:
             from planbook.display import safe

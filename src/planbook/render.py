@@ -139,8 +139,12 @@ def render_json(report: Report) -> str:
 
 def json_pieces(report: Report) -> Iterator[str]:
     """``render_json``'s text a piece at a time, for a stream."""
-    tokens = json.JSONEncoder(ensure_ascii=False, indent=2).iterencode(report.to_dict())
-    yield from _pieces(tokens)
+    return _json_pieces(report.to_dict())
+
+
+def _json_pieces(data: dict[str, Any]) -> Iterator[str]:
+    """What ``json.dumps(data, ensure_ascii=False, indent=2)`` writes, and a line end."""
+    yield from _pieces(json.JSONEncoder(ensure_ascii=False, indent=2).iterencode(data))
     yield "\n"
 
 
@@ -240,7 +244,14 @@ def _github_property(text: str) -> str:
 def render_many_text(many: ManyChecked, *, style: Style = _plain) -> str:
     """Each workbook's findings as a single check prints them, then one line per workbook
     and the total."""
-    parts = [render_text(report, style=style) for report in many.reports]
+    return "".join(many_text_pieces(many, style=style))
+
+
+def many_text_pieces(many: ManyChecked, *, style: Style = _plain) -> Iterator[str]:
+    """``render_many_text``'s text a piece at a time, for a stream."""
+    for report in many.reports:
+        yield from text_pieces(report, style=style)
+        yield "\n"
     lines = [style(f"{_plural(len(many.outcomes), 'workbook')}:", bold=True)]
     for outcome in many.outcomes:
         if outcome.report is None:
@@ -252,11 +263,16 @@ def render_many_text(many: ManyChecked, *, style: Style = _plain) -> str:
     if unreadable:
         total += f"; {unreadable} could not be read"
     lines.append(total)
-    return "\n".join([*parts, *lines]) + "\n"
+    yield "\n".join(lines) + "\n"
 
 
 def render_many_json(many: ManyChecked, *, strict: bool = False) -> str:
-    return json.dumps(many.to_dict(strict=strict), ensure_ascii=False, indent=2) + "\n"
+    return "".join(many_json_pieces(many, strict=strict))
+
+
+def many_json_pieces(many: ManyChecked, *, strict: bool = False) -> Iterator[str]:
+    """``render_many_json``'s text a piece at a time, for a stream."""
+    return _json_pieces(many.to_dict(strict=strict))
 
 
 def render_many_junit(many: ManyChecked, *, strict: bool = False) -> str:
@@ -272,12 +288,16 @@ def render_many_junit(many: ManyChecked, *, strict: bool = False) -> str:
 
 
 def render_many_github(many: ManyChecked) -> str:
-    return "".join(
-        render_github(outcome.report)
-        if outcome.report is not None
-        else _github_line("error", str(outcome.path), "unreadable workbook", outcome.error)
-        for outcome in many.outcomes
-    )
+    return "".join(many_github_pieces(many))
+
+
+def many_github_pieces(many: ManyChecked) -> Iterator[str]:
+    """``render_many_github``'s text a piece at a time, for a stream."""
+    for outcome in many.outcomes:
+        if outcome.report is not None:
+            yield from github_pieces(outcome.report)
+        else:
+            yield _github_line("error", str(outcome.path), "unreadable workbook", outcome.error)
 
 
 # --- planbook diff ------------------------------------------------------------------------
