@@ -13,7 +13,7 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -177,11 +177,19 @@ def test_a_report_written_in_pieces_is_the_report_written_whole(
         "json": render.json_pieces,
         "github": render.github_pieces,
     }
-    whole = "".join(pieces[fmt](sample_report))
-    monkeypatch.setattr(render, "_PIECE", 3)
-    written = list(pieces[fmt](sample_report))
-    assert len(written) > 10
+    assert written_in_small_pieces(monkeypatch, lambda: pieces[fmt](sample_report)) > 10
+
+
+def written_in_small_pieces(
+    monkeypatch: pytest.MonkeyPatch, pieces: Callable[[], Iterator[str]]
+) -> int:
+    """How many pieces ``pieces`` writes a line (or JSON token) a piece, having checked
+    that they make the same text as the pieces of the usual size."""
+    whole = "".join(pieces())
+    monkeypatch.setattr(render, "_PIECE", 1)
+    written = list(pieces())
     assert "".join(written) == whole
+    return len(written)
 
 
 def test_every_format_exits_1_on_the_sample(sample_outputs: dict[str, Result]) -> None:
