@@ -368,7 +368,7 @@ def _minute(change: PlanChange) -> str:
 
 def render_changes_json(changes: list[PlanChange], old: str, new: str) -> str:
     data = {"old": old, "new": new, "changes": [change.to_dict() for change in changes]}
-    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    return "".join(_json_pieces(data))
 
 
 def render_changes_csv(changes: list[PlanChange]) -> str:
