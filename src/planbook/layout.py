@@ -8,7 +8,7 @@ lead's copy with reordered, renamed or shifted columns reads the same.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 from planbook.model import (
@@ -228,28 +228,38 @@ class _OpenTable:
     def fields_of(self, cells: Sequence[Cell]) -> set[str]:
         return {name for cell in cells if (name := header_field(cell.text)) is not None}
 
-    def add_row(self, number: int, cells: Sequence[Cell]) -> None:
+    def add_row(self, number: int, cells: Sequence[Cell], texted: Sequence[Cell]) -> None:
+        """A data row: ``cells`` all its cells, ``texted`` those that show text."""
+        # Written out, names held locally: this runs once for every row of every table.
+        column_fields, known_columns = self.column_fields, self.known_columns
         by_field: dict[str, Cell] = {}
         extra: list[tuple[str, Cell]] = []
         stray: list[Cell] = []
-        for cell in cells:
-            column_field = self.column_fields.get(cell.column)
-            value = cell.value
-            blank = value is None or (type(value) is str and not value.strip())  # ~shows_text
-            if blank and column_field != "rag":
-                continue  # a blank cell counts only as a coloured RAG
+        # A blank cell counts only as a coloured RAG; most rows have none.
+        for cell in texted if len(texted) == len(cells) else self._texted_or_rag(cells):
+            column = cell.column
+            column_field = column_fields.get(column)
             if column_field is None:
                 stray.append(cell)
-            elif cell.column in self.known_columns:
+            elif column in known_columns:
                 by_field[column_field] = cell
             else:
                 extra.append((column_field, cell))
         row = TableRow(number, by_field, tuple(extra), tuple(stray))
-        starts_item = bool(row.text("ref").strip() or row.text("description").strip())
+        # Only a RAG is kept blank: a Ref or Description kept is one written.
+        starts_item = "ref" in by_field or "description" in by_field
         if starts_item or not self.items:
             self.items.append([row])
         else:
             self.items[-1].append(row)
+
+    def _texted_or_rag(self, cells: Sequence[Cell]) -> Iterator[Cell]:
+        """The cells that show text (~shows_text), and a blank one under RAG, in order."""
+        for cell in cells:
+            value = cell.value
+            blank = value is None or (type(value) is str and not value.strip())
+            if not blank or self.column_fields.get(cell.column) == "rag":
+                yield cell
 
     def close(self) -> Table:
         part = title_part(self.title.text) if self.title is not None else None
@@ -317,7 +327,7 @@ class _PlanParser:
             if _is_marker(texted):
                 self.open.markers.append(texted[0])
             else:
-                self.open.add_row(number, cells)
+                self.open.add_row(number, cells, texted)
         else:
             self.unplaced.extend(texted)
 

@@ -158,12 +158,12 @@ class TableRow:
     has_milestone_text: bool = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        cells = self.cells
-        found = any(
-            shows_text(cell.value)
-            for name in MILESTONE_FIELDS
-            if (cell := cells.get(name)) is not None
-        )
+        cells, found = self.cells, False
+        for name in MILESTONE_FIELDS:  # a loop, not any(): this runs for every table row
+            cell = cells.get(name)
+            if cell is not None and shows_text(cell.value):
+                found = True
+                break
         object.__setattr__(self, "has_milestone_text", found)
 
     def all_cells(self) -> Iterator[Cell]:

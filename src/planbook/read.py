@@ -345,6 +345,8 @@ def _rows(
     # reader makes a new one per cell, and a big plan repeats them by the hundred thousand.
     shared: dict[str, str] = {}
     share = shared.setdefault
+    # The named tuple made without its Python-level ``__new__``: half the cost, a million times.
+    new_cell = tuple.__new__
 
     for number, group in itertools.groupby(values, key=_row_number):
         # Written out, not as a comprehension of helpers: this runs once per cell.
@@ -360,7 +362,7 @@ def _rows(
                     continue
                 else:
                     value = _plain(value)
-                cells.append(Cell(number, column, value))
+                cells.append(new_cell(Cell, (number, column, value, None)))
         while next_extra < len(waiting) and waiting[next_extra] < number:
             only = waiting[next_extra]
             yield only, sorted(extras.pop(only), key=lambda cell: cell.column)
