@@ -136,15 +136,20 @@ def _parse_text(text: str, plan_year: int | None) -> DueDate:
 #: Every due date written alone has one of these: a digit (a day, a year, Q2), a q
 #: (Quarter two, Q two), or the word of an Ongoing or recurring form. Text with none of
 #: them (most milestone and progress text) is no due date without parsing it.
-#: (Searched in the lowered text: an IGNORECASE alternation is three times slower.)
-_MAY_BE_DUE = re.compile(r"[\dq]|going|annual|year|month")
+#: (In the lowered text; the words ``going``, ``annual``, ``year`` and ``month`` are
+#: looked for with ``in`` in ``is_due_date_alone``: a regular expression's alternation
+#: of them is twice as slow, an IGNORECASE one six times.)
+_MAY_BE_DUE = re.compile(r"[\dq]")
 
 
 def is_due_date_alone(text: str) -> bool:
     """Whether ``text`` is a due date and nothing else: a date, deadline, tentative or
     recurring date with no other words, or an ``Ongoing`` phrase. A milestone or lead
     cell holding one is a sign the row shifted."""
-    if _MAY_BE_DUE.search(text.lower()) is None:
+    lowered = text.lower()
+    if _MAY_BE_DUE.search(lowered) is None and not (
+        "going" in lowered or "annual" in lowered or "year" in lowered or "month" in lowered
+    ):
         return False
     due = parse_due(text, None)
     if due.kind in {"date", "deadline", "tentative", "recurring"}:

@@ -85,7 +85,10 @@ def foreign_field(text: str, fields: list[str]) -> str | None:
     """The first of ``fields`` whose vocabulary ``text`` belongs to."""
     if _blank(text):
         return None
-    return next((name for name in fields if FOREIGN[name](text)), None)
+    for name in fields:  # a loop, not next() of a generator: run for each distinct text
+        if FOREIGN[name](text):
+            return name
+    return None
 
 
 # --- the registered checks ----------------------------------------------------------------
