@@ -61,7 +61,9 @@ def check_workbook(
     path: Path | str, *, schemas_dir: Path | None = None, settings: Settings | None = None
 ) -> Report:
     """Read and check a workbook."""
-    return check_plan(read_workbook(path), schemas_dir=schemas_dir, settings=settings)
+    # One pause of the collector for both: between them, it would rescan the whole plan.
+    with bulk_objects():
+        return check_plan(read_workbook(path), schemas_dir=schemas_dir, settings=settings)
 
 
 def _one_story_per_cell(findings: Iterable[Finding]) -> list[Finding]:
