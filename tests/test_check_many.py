@@ -274,3 +274,34 @@ def test_many_reports_written_in_pieces_are_the_reports_written_whole(
     if fmt == "json":
         expected = json.dumps(many.to_dict(), ensure_ascii=False, indent=2) + "\n"
         assert render.render_many_json(many) == expected
+
+
+def test_the_cycle_collector_is_on_again_after_each_workbook_however_it_went(
+    tmp_path: Path,
+) -> None:
+    good = plans(tmp_path, good="Complete")["good"]
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"PK\x03\x04 not a zip")
+    import gc
+
+    assert gc.isenabled()
+    outcomes = check_many([good, tmp_path / "missing.xlsx", broken]).outcomes
+    assert [bool(outcome.error) for outcome in outcomes] == [False, True, True]
+    assert gc.isenabled()
+    check_workbook(good)
+    assert gc.isenabled()
+
+
+def test_a_caller_that_paused_the_cycle_collector_finds_it_still_paused(
+    tmp_path: Path,
+) -> None:
+    import gc
+
+    good = plans(tmp_path, good="Complete")["good"]
+    gc.disable()
+    try:
+        check_workbook(good)
+        check_many([good, tmp_path / "missing.xlsx"])
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
