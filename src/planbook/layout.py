@@ -25,6 +25,7 @@ from planbook.model import (
     Sheet,
     Table,
     TableRow,
+    shows_text,
 )
 
 Row = tuple[int, Sequence[Cell]]
@@ -254,11 +255,10 @@ class _OpenTable:
             self.items[-1].append(row)
 
     def _texted_or_rag(self, cells: Sequence[Cell]) -> Iterator[Cell]:
-        """The cells that show text (~shows_text), and a blank one under RAG, in order."""
+        """The cells that show text, and a blank one under RAG, in order: for the few rows
+        that hold a blank cell (kept for its fill)."""
         for cell in cells:
-            value = cell.value
-            blank = value is None or (type(value) is str and not value.strip())
-            if not blank or self.column_fields.get(cell.column) == "rag":
+            if shows_text(cell.value) or self.column_fields.get(cell.column) == "rag":
                 yield cell
 
     def close(self) -> Table:
