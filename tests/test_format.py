@@ -1643,3 +1643,17 @@ def test_generated_plans_format_again_to_the_same_file(generated: list[dict[str,
         assert second.changes == ()
         assert output_export(second.output) == output_export(first.output)
         assert second.output.read_bytes() == first.output.read_bytes()
+
+
+def test_the_cycle_collector_is_on_again_after_format_however_it_went(
+    sample_path: Path, tmp_path: Path
+) -> None:
+    import gc
+
+    format_workbook(sample_path, tmp_path / "out.xlsx", settings=Settings(dt.date(2022, 3, 17)))
+    assert gc.isenabled()
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"PK\x03\x04 not a zip")
+    with pytest.raises(PlanbookError):
+        format_workbook(broken, tmp_path / "out2.xlsx")
+    assert gc.isenabled()

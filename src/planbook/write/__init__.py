@@ -22,7 +22,7 @@ from planbook.derive import Derivation, Settings, derive_plan
 from planbook.errors import PlanbookError
 from planbook.findings import Report
 from planbook.model import Plan
-from planbook.read import read_workbook, same_file
+from planbook.read import bulk_objects, read_workbook, same_file
 from planbook.schemas import Vocabularies, load_vocabularies
 from planbook.write.patch import LossError, PatchResult, write_patched
 from planbook.write.prepare import CHANGE_COLUMNS, Change, attach_derived, prepare
@@ -77,6 +77,41 @@ def format_workbook(
         raise PlanbookError(f"{changelog}: is a workbook planbook reads or writes; choose another")
     live = settings is None if live_as_of is None else live_as_of
     settings = settings or Settings(as_of=dt.date.today())
+    # One pause of the cycle collector from reading to writing, the model freed (by its
+    # counts) before it resumes: else its passes go over the whole model again and again
+    # (2.5 s of 15 s at 100,000 rows).
+    with bulk_objects():
+        patched, backup = _read_and_write(
+            source,
+            target,
+            settings,
+            schemas_dir,
+            live_as_of=live,
+            in_place=in_place,
+            allow_loss=allow_loss,
+        )
+    if changelog is not None:
+        write_atomically(
+            changelog, lambda path: _write_changelog(path, patched.changes, settings.as_of)
+        )
+    notices = [*patched.notices, *(f"not carried: {loss}" for loss in patched.losses)]
+    return FormatResult(
+        target, patched.changes, patched.report, backup, tuple(notices), patched.losses
+    )
+
+
+def _read_and_write(
+    source: Path,
+    target: Path,
+    settings: Settings,
+    schemas_dir: Path | None,
+    *,
+    live_as_of: bool,
+    in_place: bool,
+    allow_loss: bool,
+) -> tuple[PatchResult, Path | None]:
+    """``format_workbook``'s read, build and patched write: what was written, and the
+    input's backup (with ``in_place``)."""
     plan = read_workbook(source)
     vocabularies = load_vocabularies(schemas_dir)
     written = build_output(plan, vocabularies, settings, schemas_dir)
@@ -94,7 +129,7 @@ def format_workbook(
                 written.derivation,
                 written.report,
                 vocabularies,
-                live_as_of=live,
+                live_as_of=live_as_of,
                 keep_macros=keep_macros,
                 allow_loss=allow_loss,
             )
@@ -104,16 +139,7 @@ def format_workbook(
 
     backups: list[Path] = []
     write_atomically(target, write)
-    backup = backups[0] if backups else None
-    patched = results[0]
-    if changelog is not None:
-        write_atomically(
-            changelog, lambda path: _write_changelog(path, patched.changes, settings.as_of)
-        )
-    notices = [*patched.notices, *(f"not carried: {loss}" for loss in patched.losses)]
-    return FormatResult(
-        target, patched.changes, patched.report, backup, tuple(notices), patched.losses
-    )
+    return results[0], backups[0] if backups else None
 
 
 @dataclass(frozen=True)
