@@ -559,3 +559,15 @@ def test_the_plan_year_option_dates_the_changes_since_last_month(tmp_path: Path)
         settings=Settings(as_of=APRIL, plan_year=2022),
     )
     assert [(c.kind, c.days) for c in result.changes if c.field == "due"] == [("due_changed", 90)]
+
+
+def test_the_cycle_collector_is_on_again_after_consolidate_however_it_went(
+    tmp_path: Path,
+) -> None:
+    import gc
+
+    consolidate(INPUTS[:1], tmp_path / "board.xlsx", settings=Settings(as_of=MARCH))
+    assert gc.isenabled()
+    with pytest.raises(PlanbookError):  # the same service twice
+        consolidate([INPUTS[0], INPUTS[0]], tmp_path / "again.xlsx", settings=Settings(MARCH))
+    assert gc.isenabled()

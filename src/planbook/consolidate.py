@@ -34,7 +34,7 @@ from planbook.model import (
     Plan,
     PlanSheet,
 )
-from planbook.read import read_workbook, same_file
+from planbook.read import bulk_objects, read_workbook, same_file
 from planbook.schemas import load_vocabularies
 from planbook.write import build_output, write_output
 from planbook.write.board_sheets import HISTORY_SHEET, summary_sheets
@@ -82,6 +82,23 @@ def consolidate(
         raise PlanbookError(f"{target}: is last month's workbook (--previous); write elsewhere")
     live = settings is None if live_as_of is None else live_as_of
     settings = settings or Settings(as_of=dt.date.today())
+    # One pause of the cycle collector for the whole run, every plan freed (by its
+    # counts) before it resumes: else its passes walk the plans read so far, again and
+    # again, as each next one is read.
+    with bulk_objects():
+        return _board(sources, target, previous, settings, live, schemas_dir, on_read)
+
+
+def _board(
+    sources: list[Path],
+    target: Path,
+    previous: Path | str | None,
+    settings: Settings,
+    live: bool,
+    schemas_dir: Path | None,
+    on_read: Callable[[Path], None] | None,
+) -> ConsolidateResult:
+    """``consolidate``'s reading, building and writing."""
     vocabularies = load_vocabularies(schemas_dir)
     services, notices = _service_sheets(sources, target, on_read)
     last_month = read_workbook(previous) if previous is not None else None
