@@ -59,6 +59,7 @@ class ConsolidateResult:
     notices: tuple[str, ...] = ()
 
 
+@bulk_objects()  # the whole run: else the collector walks every plan read so far, again
 def consolidate(
     inputs: Sequence[Path | str],
     output: Path | str,
@@ -82,23 +83,6 @@ def consolidate(
         raise PlanbookError(f"{target}: is last month's workbook (--previous); write elsewhere")
     live = settings is None if live_as_of is None else live_as_of
     settings = settings or Settings(as_of=dt.date.today())
-    # One pause of the cycle collector for the whole run, every plan freed (by its
-    # counts) before it resumes: else its passes walk the plans read so far, again and
-    # again, as each next one is read.
-    with bulk_objects():
-        return _board(sources, target, previous, settings, live, schemas_dir, on_read)
-
-
-def _board(
-    sources: list[Path],
-    target: Path,
-    previous: Path | str | None,
-    settings: Settings,
-    live: bool,
-    schemas_dir: Path | None,
-    on_read: Callable[[Path], None] | None,
-) -> ConsolidateResult:
-    """``consolidate``'s reading, building and writing."""
     vocabularies = load_vocabularies(schemas_dir)
     services, notices = _service_sheets(sources, target, on_read)
     last_month = read_workbook(previous) if previous is not None else None

@@ -57,13 +57,12 @@ def check_plan(
         return Report.collect(str(plan.path), _one_story_per_cell(findings), summary)
 
 
+@bulk_objects()  # reading and checking: else the collector rescans the plan between them
 def check_workbook(
     path: Path | str, *, schemas_dir: Path | None = None, settings: Settings | None = None
 ) -> Report:
     """Read and check a workbook."""
-    # One pause of the collector for both: between them, it would rescan the whole plan.
-    with bulk_objects():
-        return check_plan(read_workbook(path), schemas_dir=schemas_dir, settings=settings)
+    return check_plan(read_workbook(path), schemas_dir=schemas_dir, settings=settings)
 
 
 def _one_story_per_cell(findings: Iterable[Finding]) -> list[Finding]:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from planbook.derive import Settings
 from planbook.errors import UnreadableWorkbookError
 from planbook.findings import Report, Severity
+from planbook.read import bulk_objects
 
 if TYPE_CHECKING:
     from planbook.schemas import Vocabularies
@@ -141,18 +142,15 @@ def check_many(
     return ManyChecked(tuple(outcomes))
 
 
+@bulk_objects()  # reading and checking: else the collector rescans the plan between them
 def _check_one(path: Path, settings: Settings | None, vocabularies: Vocabularies) -> Checked:
     from planbook.check import check_plan
-    from planbook.read import bulk_objects, read_workbook
+    from planbook.read import read_workbook
 
     if path.is_dir():
         return Checked(path, error=_why_not_a_workbook(path))
-    # One pause of the collector for both: between them, it would rescan the whole plan.
-    with bulk_objects():
-        try:
-            plan = read_workbook(path)
-        except UnreadableWorkbookError as error:
-            return Checked(path, error=str(error))
-        report = check_plan(plan, settings=settings, vocabularies=vocabularies)
-        del plan  # freed by its count now, not scanned by the collector once it resumes
-    return Checked(path, report=report)
+    try:
+        plan = read_workbook(path)
+    except UnreadableWorkbookError as error:
+        return Checked(path, error=str(error))
+    return Checked(path, report=check_plan(plan, settings=settings, vocabularies=vocabularies))
