@@ -32,6 +32,20 @@ FIELDS: tuple[str, ...] = (
     "progress",
 )
 
+#: Each field as the plan's headers say it, for messages that name a column.
+FIELD_NAMES: dict[str, str] = {
+    "ref": "Ref",
+    "description": "Description",
+    "milestone": "Milestones",
+    "due": "Due Dates",
+    "lead": "Lead",
+    "outcome": "Links to Service Outcomes",
+    "councils": "Councils Impacted",
+    "status": "Delivery Status",
+    "rag": "RAG",
+    "progress": "Progress",
+}
+
 #: Columns ``planbook format`` writes beside RAG (``planbook.columns`` owns them), field ->
 #: header, left to right. They are recognised on reading, so a formatted workbook formats
 #: again to the same file, and they are never the lead's data.

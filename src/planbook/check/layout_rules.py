@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from planbook.check.messages import FIELD_NAMES
 from planbook.display import shorten
 from planbook.findings import Finding
-from planbook.model import EXCEL_CELL_LIMIT, Cell, Plan, PlanSheet, Sheet, column_letter
+from planbook.model import (
+    EXCEL_CELL_LIMIT,
+    FIELD_NAMES,
+    Cell,
+    Plan,
+    PlanSheet,
+    Sheet,
+    column_letter,
+)
 
 _PART_TITLES = {
     1: "Part 1 - Outstanding Transition Items",

@@ -10,23 +10,9 @@ from typing import Any
 from planbook.check import pandera_checks
 from planbook.display import shorten
 from planbook.findings import Finding
-from planbook.model import MilestoneRow, column_letter
+from planbook.model import FIELD_NAMES, MilestoneRow, column_letter
 from planbook.normalise import normalise_rag, normalise_status, parse_councils
 from planbook.schemas import Vocabularies
-
-#: Field names as the plan's headers say them.
-FIELD_NAMES: dict[str, str] = {
-    "ref": "Ref",
-    "description": "Description",
-    "milestone": "Milestones",
-    "due": "Due Dates",
-    "lead": "Lead",
-    "outcome": "Links to Service Outcomes",
-    "councils": "Councils Impacted",
-    "status": "Delivery Status",
-    "rag": "RAG",
-    "progress": "Progress",
-}
 
 _LOOKS_LIKE = {
     "status": "a Delivery Status",

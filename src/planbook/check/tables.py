@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from planbook.check.messages import FIELD_NAMES, Failure, describe_failure, schema_failure
+from planbook.check.messages import Failure, describe_failure, schema_failure
 from planbook.findings import Finding
 from planbook.model import (
+    FIELD_NAMES,
     FIELDS,
     ITEM_FIELDS,
     MilestoneRow,
