@@ -20,6 +20,8 @@ import gc
 import io
 import itertools
 import os
+import pickle
+import signal
 import stat
 import sys
 import threading
@@ -58,6 +60,136 @@ def read_workbook(path: str | Path) -> Plan:
         return _read_workbook(Path(path))
 
 
+#: A workbook at least this big on disk is scanned ahead (``reading_ahead``): at 100,000
+#: rows the scan is a second of Python; on a small plan a fork would cost more than it saves.
+SCAN_AHEAD_BYTES = 1 << 20
+
+
+@contextlib.contextmanager
+def reading_ahead(path: str | Path) -> Iterator[ReadAhead]:
+    """A workbook whose sheets are scanned in a child process while the caller does other
+    work (``check`` imports pandas and pandera meanwhile, on the machine's other core);
+    ``read()`` then reads it as ``read_workbook`` does, with the child's scans. Leaving
+    the block ends the child, read or not."""
+    ahead = ReadAhead(Path(path))
+    try:
+        yield ahead
+    finally:
+        ahead.close()
+
+
+class ReadAhead:
+    """See ``reading_ahead``. The child is forked only for a big regular file, on Linux,
+    from a process with no other thread: a fork copies the forking thread alone, and a
+    lock another thread held would stay held in the child for ever (a server, or a
+    library whose threads run, reads as ``read_workbook`` does). A child that fails, or
+    scanned a file that has since changed, is not heeded: the sheets are scanned again
+    here, so an error is the one ``read_workbook`` gives."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._child: int | None = None
+        self._pipe: int | None = None
+        if _worth_forking(path):
+            self._fork()
+
+    @property
+    def forked(self) -> bool:
+        """Whether a child is scanning (or scanned) the sheets."""
+        return self._child is not None
+
+    def read(self) -> Plan:
+        with bulk_objects():
+            return _read_workbook(self.path, self._scans)
+
+    def close(self) -> None:
+        if self._child is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self._child, signal.SIGKILL)
+            self._reap()
+
+    def _fork(self) -> None:
+        reading, writing = os.pipe()
+        try:
+            child = os.fork()
+        except OSError:  # no process to be had: the sheets are scanned here
+            os.close(reading)
+            os.close(writing)
+            return
+        if child == 0:  # the child: scan, hand the scans over, and end, whatever happens
+            code = 1
+            try:
+                os.close(reading)
+                _scan_for_parent(self.path, writing)
+                code = 0
+            finally:
+                os._exit(code)  # never the parent's exit handlers, nor its buffered output
+        os.close(writing)
+        self._child, self._pipe = child, reading
+
+    def _scans(self, zipped: zipfile.ZipFile) -> dict[int, SheetScan] | None:
+        """The child's scans if it scanned the file ``zipped`` was opened from, as it is."""
+        if self._child is None or self._pipe is None:
+            return None
+        with os.fdopen(self._pipe, "rb") as pipe:
+            self._pipe = None
+            handed = pipe.read()
+        if not self._reap() or not handed:
+            return None
+        identity, scans = pickle.loads(handed)  # from our own child, through our own pipe
+        return scans if identity == _identity(zipped) else None
+
+    def _reap(self) -> bool:
+        """The child waited for; whether it ended well."""
+        if self._pipe is not None:
+            os.close(self._pipe)
+            self._pipe = None
+        child, self._child = self._child, None
+        if child is None:
+            return False
+        _, status = os.waitpid(child, 0)
+        return os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+
+
+def _worth_forking(path: Path) -> bool:
+    if not sys.platform.startswith("linux") or threading.active_count() != 1:
+        return False
+    try:
+        status = Path("/proc/self/status").read_text(encoding="ascii", errors="replace")
+        size = path.stat()
+    except OSError:
+        return False
+    # Threads of no Python's (a BLAS pool, a Rust runtime) count too: /proc sees them all.
+    single = "\nThreads:\t1\n" in status
+    return single and stat.S_ISREG(size.st_mode) and size.st_size >= SCAN_AHEAD_BYTES
+
+
+def _scan_for_parent(path: Path, pipe: int) -> None:
+    zipped, archive = open_archive(path)
+    try:
+        handed = (_identity(zipped), scan_sheets(zipped, archive))
+    finally:
+        zipped.close()
+    with os.fdopen(pipe, "wb") as stream:
+        pickle.dump(handed, stream, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _identity(zipped: zipfile.ZipFile) -> tuple[int, ...]:
+    """The opened file's device, inode, size and time of change: the same file, unchanged."""
+    assert zipped.fp is not None  # opened from a path
+    found = os.fstat(zipped.fp.fileno())
+    return (found.st_dev, found.st_ino, found.st_size, found.st_mtime_ns, found.st_ctime_ns)
+
+
+def scan_sheets(zipped: zipfile.ZipFile, archive: Archive) -> dict[int, SheetScan]:
+    """Each worksheet's scan (``archive.scan_sheet``), by the sheet's index."""
+    return {
+        index: scan_sheet(zipped, part.path, archive.coloured_styles)
+        for index, part in enumerate(archive.sheets)
+        if part.path is not None
+    }
+
+
 @contextlib.contextmanager
 def bulk_objects() -> Iterator[None]:
     """Pause the cycle collector while a million cells are made: the model holds no
@@ -76,15 +208,17 @@ def bulk_objects() -> Iterator[None]:
             gc.enable()
 
 
-def _read_workbook(path: Path) -> Plan:
+def _read_workbook(
+    path: Path,
+    scanned: Callable[[zipfile.ZipFile], dict[int, SheetScan] | None] | None = None,
+) -> Plan:
+    """The plan; the sheets' scans from ``scanned`` where it has them (``ReadAhead``)."""
     _check_readable(path)
     zipped, archive = open_archive(path)
     try:
-        scans = {
-            index: scan_sheet(zipped, part.path, archive.coloured_styles)
-            for index, part in enumerate(archive.sheets)
-            if part.path is not None
-        }
+        scans = scanned(zipped) if scanned is not None else None
+        if scans is None:
+            scans = scan_sheets(zipped, archive)
         notes = CommentReader(zipped)
         comments = {
             index: found

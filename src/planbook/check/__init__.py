@@ -18,7 +18,7 @@ from planbook.check.rag_rules import rag_findings
 from planbook.derive import Derivation, Settings, derive_plan
 from planbook.findings import Finding, Report
 from planbook.model import Plan
-from planbook.read import bulk_objects, read_workbook
+from planbook.read import bulk_objects, reading_ahead
 from planbook.schemas import Vocabularies, load_vocabularies
 
 #: Findings about what a value is, which a finding about the cell itself explains: a
@@ -62,7 +62,11 @@ def check_workbook(
     path: Path | str, *, schemas_dir: Path | None = None, settings: Settings | None = None
 ) -> Report:
     """Read and check a workbook."""
-    return check_plan(read_workbook(path), schemas_dir=schemas_dir, settings=settings)
+    with reading_ahead(path) as workbook:
+        vocabularies = load_vocabularies(schemas_dir)
+        vocabularies.table_schemas()  # pandas and pandera imported while the sheets are scanned
+        plan = workbook.read()
+    return check_plan(plan, settings=settings, vocabularies=vocabularies)
 
 
 def _one_story_per_cell(findings: Iterable[Finding]) -> list[Finding]:

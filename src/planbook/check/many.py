@@ -8,6 +8,7 @@ checked. What the outcomes add up to (and the exit code) is ``ManyChecked``'s to
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,9 +17,10 @@ from typing import TYPE_CHECKING, Any
 from planbook.derive import Settings
 from planbook.errors import UnreadableWorkbookError
 from planbook.findings import Report, Severity
-from planbook.read import bulk_objects
+from planbook.read import bulk_objects, reading_ahead
 
 if TYPE_CHECKING:
+    from planbook.model import Plan
     from planbook.schemas import Vocabularies
 
 #: What a folder given to ``check`` stands for: the workbooks directly in it.
@@ -133,24 +135,34 @@ def check_many(
     is raised): it is wrong for every workbook alike."""
     from planbook.schemas import load_vocabularies
 
-    vocabularies = load_vocabularies(schemas_dir)
     outcomes = []
-    for path in paths:
-        outcomes.append(_check_one(path, settings, vocabularies))
-        if progress is not None:
-            progress(path)
+    # The first workbook's sheets are scanned while pandas and pandera are imported.
+    with reading_ahead(paths[0]) if paths else contextlib.nullcontext() as first:
+        vocabularies = load_vocabularies(schemas_dir)
+        vocabularies.table_schemas()
+        for number, path in enumerate(paths):
+            read = first.read if first is not None and number == 0 else None
+            outcomes.append(_check_one(path, settings, vocabularies, read))
+            if progress is not None:
+                progress(path)
     return ManyChecked(tuple(outcomes))
 
 
 @bulk_objects()  # reading and checking: else the collector rescans the plan between them
-def _check_one(path: Path, settings: Settings | None, vocabularies: Vocabularies) -> Checked:
+def _check_one(
+    path: Path,
+    settings: Settings | None,
+    vocabularies: Vocabularies,
+    read: Callable[[], Plan] | None = None,
+) -> Checked:
+    """One workbook's outcome; read by ``read`` where it is being read ahead."""
     from planbook.check import check_plan
     from planbook.read import read_workbook
 
     if path.is_dir():
         return Checked(path, error=_why_not_a_workbook(path))
     try:
-        plan = read_workbook(path)
+        plan = read() if read is not None else read_workbook(path)
     except UnreadableWorkbookError as error:
         return Checked(path, error=str(error))
     return Checked(path, report=check_plan(plan, settings=settings, vocabularies=vocabularies))

@@ -1,0 +1,168 @@
+"""Reading ahead: a big workbook's sheets scanned in a child process while ``check``
+imports pandas and pandera (docs/reading.md, "How the file is read").
+
+Each test runs in a fresh interpreter: the child is forked only from a process with no
+other thread, and the test runner's has them. There the size from which a workbook is
+scanned ahead is lowered to nothing, so that the sample and small workbooks are.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+from hostile_files import plan_rows, plan_workbook, rezip
+from workbooks import SAMPLE_WORKBOOK, write_workbook
+
+_SCANNED_AHEAD = """
+import os, sys
+sys.modules.setdefault("hypothesis", None)
+import planbook.read
+from planbook.read import read_workbook, reading_ahead
+planbook.read.SCAN_AHEAD_BYTES = 0
+path = sys.argv[1]
+"""
+
+
+def _run(code: str, *args: str | Path | int) -> list[str]:
+    """What the code printed, a line each, run after ``_SCANNED_AHEAD``."""
+    ran = subprocess.run(
+        [sys.executable, "-c", _SCANNED_AHEAD + code, *map(str, args)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert ran.returncode == 0, ran.stderr
+    return ran.stdout.splitlines()
+
+
+def test_a_workbook_scanned_ahead_reads_as_read_workbook_reads_it() -> None:
+    printed = _run(
+        "with reading_ahead(path) as workbook:\n"
+        "    print(workbook.forked)\n"
+        "    print(workbook.read() == read_workbook(path))\n",
+        SAMPLE_WORKBOOK,
+    )
+    assert printed == ["True", "True"]
+
+
+def test_the_child_is_ended_and_waited_for_when_the_workbook_is_never_read() -> None:
+    printed = _run(
+        "with reading_ahead(path) as workbook:\n"
+        "    print(workbook.forked)\n"
+        "try:\n"
+        "    os.waitpid(-1, os.WNOHANG)\n"
+        "except ChildProcessError:\n"
+        "    print('no child left')\n",
+        SAMPLE_WORKBOOK,
+    )
+    assert printed == ["True", "no child left"]
+
+
+def test_a_workbook_replaced_after_its_scan_is_read_as_it_is_now(tmp_path: Path) -> None:
+    """The child's scans are of the file it opened: a lead saving meanwhile (a new file
+    in its place) gets the new file's fills, scanned again."""
+    path = write_workbook(
+        tmp_path / "plan.xlsx", {"Plan": plan_rows()}, fills={("Plan", "M5"): "FF0000"}
+    )
+    saved = write_workbook(
+        tmp_path / "saved.xlsx", {"Plan": plan_rows()}, fills={("Plan", "N5"): "00B050"}
+    )
+    printed = _run(
+        "import shutil\n"
+        "with reading_ahead(path) as workbook:\n"
+        "    print(workbook.forked)\n"
+        "    os.waitid(os.P_ALL, 0, os.WEXITED | os.WNOWAIT)  # scanned, not yet waited for\n"
+        "    shutil.copyfile(sys.argv[2], path + '.new')\n"
+        "    os.replace(path + '.new', path)\n"
+        "    plan = workbook.read()\n"
+        "print(plan == read_workbook(path))\n"
+        "print(plan.sheets[0].last_column)\n",
+        path,
+        saved,
+    )
+    assert printed == ["True", "True", "14"]  # to the fill at N5, not the one at M5
+
+
+def test_a_sheet_the_child_cannot_scan_gives_read_workbooks_one_line(tmp_path: Path) -> None:
+    """A bad CRC in the sheet: the child fails, the sheets are scanned again here, and
+    the error is the one ``read_workbook`` gives."""
+    stored = rezip(
+        plan_workbook(tmp_path / "plan.xlsx"), tmp_path / "bad.xlsx", compression=zipfile.ZIP_STORED
+    )
+    data = stored.read_bytes()
+    assert data.count(b"<sheetData>") == 1
+    stored.write_bytes(data.replace(b"<sheetData>", b"<sheetDatb>"))
+    printed = _run(
+        "from planbook.errors import UnreadableWorkbookError\n"
+        "def error(read):\n"
+        "    try:\n"
+        "        read()\n"
+        "    except UnreadableWorkbookError as raised:\n"
+        "        return str(raised)\n"
+        "with reading_ahead(path) as workbook:\n"
+        "    print(workbook.forked)\n"
+        "    ahead = error(workbook.read)\n"
+        "print(ahead == error(lambda: read_workbook(path)))\n"
+        "print(ahead)\n",
+        stored,
+    )
+    assert printed[:2] == ["True", "True"]
+    assert "Bad CRC-32" in printed[2]
+
+
+def test_no_child_is_forked_while_another_thread_runs() -> None:
+    printed = _run(
+        "import threading\n"
+        "go = threading.Event()\n"
+        "waiting = threading.Thread(target=go.wait)\n"
+        "waiting.start()\n"
+        "with reading_ahead(path) as workbook:\n"
+        "    print(workbook.forked)\n"
+        "    print(workbook.read() == read_workbook(path))\n"
+        "go.set()\n",
+        SAMPLE_WORKBOOK,
+    )
+    assert printed == ["False", "True"]
+
+
+def test_a_small_workbook_is_not_scanned_ahead() -> None:
+    printed = _run(
+        "planbook.read.SCAN_AHEAD_BYTES = os.path.getsize(path) + 1\n"
+        "with reading_ahead(path) as workbook:\n"
+        "    print(workbook.forked)\n",
+        SAMPLE_WORKBOOK,
+    )
+    assert printed == ["False"]
+
+
+def test_the_check_command_scanning_ahead_finds_what_it_finds_without(tmp_path: Path) -> None:
+    """``planbook check`` of several workbooks, the first scanned ahead: the same JSON,
+    finding for finding, as with no child."""
+    second = shutil.copyfile(SAMPLE_WORKBOOK, tmp_path / "second.xlsx")
+    command = (
+        "import planbook.cli\n"
+        "forked = []\n"
+        "opened = planbook.read.ReadAhead.__init__\n"
+        "def noted(self, *args):\n"
+        "    opened(self, *args)\n"
+        "    forked.append(self.forked)\n"
+        "planbook.read.ReadAhead.__init__ = noted\n"
+        "planbook.read.SCAN_AHEAD_BYTES = int(sys.argv[3])\n"
+        "sys.argv[1:] = ['check', path, sys.argv[2], '--as-of', '2022-03-17', '--format', 'json']\n"
+        "try:\n"
+        "    planbook.cli.main()\n"
+        "except SystemExit:\n"
+        "    print(forked)\n"
+    )
+    runs = {}
+    for threshold in (0, 10**12):
+        *report, forked = _run(command, SAMPLE_WORKBOOK, second, threshold)
+        runs[forked] = json.loads("\n".join(report))
+    assert sorted(runs) == ["[False]", "[True]"]
+    assert runs["[True]"] == runs["[False]"]
+    assert [bool(report["findings"]) for report in runs["[True]"]["files"]] == [True, True]
