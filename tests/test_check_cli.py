@@ -15,6 +15,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from xml.etree import ElementTree as WrittenTree  # the oracle built; reading is defusedxml's
 
 import pytest
 from click.testing import CliRunner, Result
@@ -23,6 +24,7 @@ from defusedxml import ElementTree
 from planbook import render
 from planbook.check import check_workbook
 from planbook.cli import cli
+from planbook.display import escape_controls
 from planbook.findings import Finding, Report
 from planbook.render import render_text
 from planbook.schemas import default_schemas_dir
@@ -168,13 +170,14 @@ def test_the_json_report_is_what_json_dumps_writes(sample_report: Report) -> Non
     assert render.render_json(sample_report) == expected
 
 
-@pytest.mark.parametrize("fmt", ["text", "json", "github"])
+@pytest.mark.parametrize("fmt", ["text", "json", "junit", "github"])
 def test_a_report_written_in_pieces_is_the_report_written_whole(
     monkeypatch: pytest.MonkeyPatch, sample_report: Report, fmt: str
 ) -> None:
     pieces = {
         "text": render.text_pieces,
         "json": render.json_pieces,
+        "junit": render.junit_pieces,
         "github": render.github_pieces,
     }
     assert written_in_small_pieces(monkeypatch, lambda: pieces[fmt](sample_report)) > 10
@@ -215,6 +218,55 @@ def test_junit_output_fails_the_errors(
     errors = sample_report.counts()["error"]
     (suite,) = suites.iter("testsuite")
     assert (int(suite.get("failures")), len(suites.findall(".//failure"))) == (errors, errors)
+
+
+@pytest.mark.parametrize("strict", [False, True])
+def test_the_junit_report_is_what_elementtree_writes_of_the_whole_document(
+    sample_report: Report, strict: bool
+) -> None:
+    assert render.render_junit(sample_report, strict=strict) == junit_whole(sample_report, strict)
+
+
+def test_the_junit_report_of_a_plan_with_no_findings_is_one_passing_case(tmp_path: Path) -> None:
+    report = check_workbook(plan(tmp_path))
+    assert not report.findings
+    assert render.render_junit(report) == junit_whole(report, strict=False)
+    assert '<testcase classname="planbook" name="no findings" />' in render.render_junit(report)
+
+
+def junit_whole(report: Report, strict: bool) -> str:
+    """The JUnit document built whole with ElementTree, indented: what the streamed one
+    must equal, character for character."""
+    fails = {"error"} | ({"warning"} if strict else set())
+    document = WrittenTree.Element("testsuites")
+    suite = WrittenTree.SubElement(
+        document,
+        "testsuite",
+        name=f"planbook check {report.file}",
+        tests=str(max(1, len(report.findings))),
+        failures=str(sum(f.severity.value in fails for f in report.findings)),
+        errors="0",
+    )
+    if not report.findings:
+        WrittenTree.SubElement(suite, "testcase", classname="planbook", name="no findings")
+    for finding in report.findings:
+        case = WrittenTree.SubElement(
+            suite,
+            "testcase",
+            classname=f"planbook.{escape_controls(finding.sheet)}",
+            name=escape_controls(f"{finding.location} {finding.code} {finding.name}"),
+        )
+        detail = escape_controls(f"{finding.message}. Fix: {finding.suggestion}")
+        if finding.severity.value in fails:
+            attributes = {
+                "type": finding.severity.value,
+                "message": escape_controls(finding.message),
+            }
+            WrittenTree.SubElement(case, "failure", attributes).text = detail
+        else:
+            WrittenTree.SubElement(case, "system-out").text = detail
+    WrittenTree.indent(document)
+    return WrittenTree.tostring(document, encoding="unicode", xml_declaration=True) + "\n"
 
 
 def test_junit_output_fails_the_warnings_too_when_strict(tmp_path: Path) -> None:

@@ -257,7 +257,7 @@ def test_the_table_schemas_are_read_once_for_all_the_workbooks(
     assert sorted(path.name for path in read) == ["forward_look.yaml", "plan_items.yaml"]
 
 
-@pytest.mark.parametrize("fmt", ["text", "json", "github"])
+@pytest.mark.parametrize("fmt", ["text", "json", "junit", "github"])
 def test_many_reports_written_in_pieces_are_the_reports_written_whole(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str
 ) -> None:
@@ -268,6 +268,7 @@ def test_many_reports_written_in_pieces_are_the_reports_written_whole(
     pieces = {
         "text": render.many_text_pieces,
         "json": render.many_json_pieces,
+        "junit": render.many_junit_pieces,
         "github": render.many_github_pieces,
     }
     assert written_in_small_pieces(monkeypatch, lambda: pieces[fmt](many)) > 1

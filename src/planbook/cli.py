@@ -188,7 +188,7 @@ def check(
         # Written a piece at a time: a big, faulty plan's report is tens of MiB.
         renderers: dict[str, Callable[[], Iterable[str]]] = {
             "json": lambda: render.json_pieces(report),
-            "junit": lambda: [render.render_junit(report, strict=strict)],
+            "junit": lambda: render.junit_pieces(report, strict=strict),
             "github": lambda: render.github_pieces(report),
             "text": lambda: render.text_pieces(report, style=_terminal_style()),
         }
@@ -197,7 +197,7 @@ def check(
         ctx.exit(report.exit_code(strict=strict))
     many_renderers: dict[str, Callable[[], Iterable[str]]] = {
         "json": lambda: render.many_json_pieces(many, strict=strict),
-        "junit": lambda: [render.render_many_junit(many, strict=strict)],
+        "junit": lambda: render.many_junit_pieces(many, strict=strict),
         "github": lambda: render.many_github_pieces(many),
         "text": lambda: render.many_text_pieces(many, style=_terminal_style()),
     }

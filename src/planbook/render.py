@@ -7,7 +7,7 @@ Text never carries a cell's control characters to the terminal: they are shown e
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from itertools import groupby, islice
 from typing import TYPE_CHECKING, Any
 from xml.etree import ElementTree
@@ -150,10 +150,20 @@ def _json_pieces(data: dict[str, Any]) -> Iterator[str]:
 
 def render_junit(report: Report, *, strict: bool = False) -> str:
     """JUnit XML: one test case per finding; errors (and warnings, with strict) fail."""
+    return "".join(junit_pieces(report, strict=strict))
+
+
+def junit_pieces(report: Report, *, strict: bool = False) -> Iterator[str]:
+    """``render_junit``'s XML a piece at a time, for a stream: the same text as
+    ElementTree writes of the whole document, indented, never held whole."""
     return _junit_document([_junit_suite(report, strict)])
 
 
-def _junit_suite(report: Report, strict: bool) -> ElementTree.Element:
+#: A suite: its element with the suite's attributes alone, and its test cases.
+_Suite = tuple[ElementTree.Element, Iterable[ElementTree.Element]]
+
+
+def _junit_suite(report: Report, strict: bool) -> _Suite:
     suite = ElementTree.Element(
         "testsuite",
         name=f"planbook check {report.file}",
@@ -162,46 +172,56 @@ def _junit_suite(report: Report, strict: bool) -> ElementTree.Element:
         errors="0",
     )
     if not report.findings:
-        ElementTree.SubElement(suite, "testcase", classname="planbook", name="no findings")
-    for finding in report.findings:
-        case = ElementTree.SubElement(
-            suite,
-            "testcase",
-            classname=f"planbook.{escape_controls(finding.sheet)}",
-            name=escape_controls(f"{finding.location} {finding.code} {finding.name}"),
+        return suite, [ElementTree.Element("testcase", classname="planbook", name="no findings")]
+    return suite, (_junit_case(finding, strict) for finding in report.findings)
+
+
+def _junit_case(finding: Finding, strict: bool) -> ElementTree.Element:
+    case = ElementTree.Element(
+        "testcase",
+        classname=f"planbook.{escape_controls(finding.sheet)}",
+        name=escape_controls(f"{finding.location} {finding.code} {finding.name}"),
+    )
+    detail = escape_controls(f"{finding.message}. Fix: {finding.suggestion}")
+    if _fails(finding, strict):
+        failure = ElementTree.SubElement(
+            case, "failure", type=finding.severity.value, message=escape_controls(finding.message)
         )
-        detail = escape_controls(f"{finding.message}. Fix: {finding.suggestion}")
-        if _fails(finding, strict):
-            failure = ElementTree.SubElement(
-                case,
-                "failure",
-                type=finding.severity.value,
-                message=escape_controls(finding.message),
-            )
-            failure.text = detail
-        else:
-            ElementTree.SubElement(case, "system-out").text = detail
-    return suite
+        failure.text = detail
+    else:
+        ElementTree.SubElement(case, "system-out").text = detail
+    return case
 
 
-def _junit_unreadable_suite(file: str, error: str) -> ElementTree.Element:
+def _junit_unreadable_suite(file: str, error: str) -> _Suite:
     """A workbook that could not be read: one test case in error (not a failed finding)."""
     suite = ElementTree.Element(
         "testsuite", name=f"planbook check {escape_controls(file)}", tests="1", failures="0"
     )
     suite.set("errors", "1")
-    case = ElementTree.SubElement(suite, "testcase", classname="planbook", name="read workbook")
+    case = ElementTree.Element("testcase", classname="planbook", name="read workbook")
     ElementTree.SubElement(
         case, "error", type="unreadable", message=escape_controls(error)
     ).text = escape_controls(error)
-    return suite
+    return suite, [case]
 
 
-def _junit_document(suites: list[ElementTree.Element]) -> str:
-    document = ElementTree.Element("testsuites")
-    document.extend(suites)
-    ElementTree.indent(document)
-    return ElementTree.tostring(document, encoding="unicode", xml_declaration=True) + "\n"
+def _junit_document(suites: Iterable[_Suite]) -> Iterator[str]:
+    """The document, as ``ElementTree.indent`` and ``tostring`` would write it, a test
+    case at a time."""
+    return _pieces(_junit_parts(suites))
+
+
+def _junit_parts(suites: Iterable[_Suite]) -> Iterator[str]:
+    yield "<?xml version='1.0' encoding='utf-8'?>\n<testsuites>"
+    for suite, cases in suites:
+        opening = ElementTree.tostring(suite, encoding="unicode", short_empty_elements=False)
+        yield "\n  " + opening.removesuffix("</testsuite>")
+        for case in cases:
+            ElementTree.indent(case, level=2)
+            yield "\n    " + ElementTree.tostring(case, encoding="unicode")
+        yield "\n  </testsuite>"
+    yield "\n</testsuites>\n"
 
 
 def _fails(finding: Finding, strict: bool) -> bool:
@@ -277,13 +297,16 @@ def many_json_pieces(many: ManyChecked, *, strict: bool = False) -> Iterator[str
 
 def render_many_junit(many: ManyChecked, *, strict: bool = False) -> str:
     """One test suite per workbook; an unreadable workbook is a suite in error."""
+    return "".join(many_junit_pieces(many, strict=strict))
+
+
+def many_junit_pieces(many: ManyChecked, *, strict: bool = False) -> Iterator[str]:
+    """``render_many_junit``'s XML a piece at a time, for a stream."""
     return _junit_document(
-        [
-            _junit_suite(outcome.report, strict)
-            if outcome.report is not None
-            else _junit_unreadable_suite(str(outcome.path), outcome.error)
-            for outcome in many.outcomes
-        ]
+        _junit_suite(outcome.report, strict)
+        if outcome.report is not None
+        else _junit_unreadable_suite(str(outcome.path), outcome.error)
+        for outcome in many.outcomes
     )
 
 
