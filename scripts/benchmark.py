@@ -48,13 +48,14 @@ AS_OF = "2022-03-17"
 #: hypothesis is hidden, as the planbook command hides it (planbook.cli.main) and as a
 #: user's install, with no test tools, lacks it: pandera would import it to synthesise data.
 _CHILD = """
-import json, resource, sys, time
+import json, sys, time
+import resource as _rusage  # aliased: a job may name its own variable "resource"
 sys.modules.setdefault("hypothesis", None)
 started = time.perf_counter()
 {body}
 elapsed = time.perf_counter() - started
 status = open("/proc/self/status").read().split("VmHWM:")[1].split()[0]
-children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+children = _rusage.getrusage(_rusage.RUSAGE_CHILDREN).ru_maxrss / 1024
 print(json.dumps({{"seconds": elapsed, "peak_mib": int(status) / 1024, "child_mib": children}}))
 """
 
