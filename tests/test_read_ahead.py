@@ -130,6 +130,18 @@ def test_no_child_is_forked_while_another_thread_runs() -> None:
     assert printed == ["False", "True"]
 
 
+def test_no_child_is_forked_by_a_process_that_reaps_its_children_itself() -> None:
+    printed = _run(
+        "import signal\n"
+        "signal.signal(signal.SIGCHLD, signal.SIG_IGN)\n"
+        "with reading_ahead(path) as workbook:\n"
+        "    print(workbook.forked)\n"
+        "    print(workbook.read() == read_workbook(path))\n",
+        SAMPLE_WORKBOOK,
+    )
+    assert printed == ["False", "True"]
+
+
 def test_a_small_workbook_is_not_scanned_ahead() -> None:
     printed = _run(
         "planbook.read.SCAN_AHEAD_BYTES = os.path.getsize(path) + 1\n"

@@ -147,12 +147,19 @@ class ReadAhead:
         child, self._child = self._child, None
         if child is None:
             return False
-        _, status = os.waitpid(child, 0)
+        try:
+            _, status = os.waitpid(child, 0)
+        except ChildProcessError:  # reaped by another: how it ended is not known
+            return False
         return os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
 
 
 def _worth_forking(path: Path) -> bool:
     if not sys.platform.startswith("linux") or threading.active_count() != 1:
+        return False
+    if signal.getsignal(signal.SIGCHLD) is not signal.SIG_DFL:
+        # A process that reaps its children itself (or lets the system do it) could reap
+        # ours first, and its number then be another process's by the time it is ended.
         return False
     try:
         status = Path("/proc/self/status").read_text(encoding="ascii", errors="replace")
