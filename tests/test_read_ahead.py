@@ -13,17 +13,23 @@ import shutil
 import subprocess
 import sys
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from hostile_files import plan_rows, plan_workbook, rezip
+from test_hostile import SPARSE
+from test_read_nonstandard import SHEET as NONSTANDARD_SHEET
+from test_read_nonstandard import Parts, base_workbook, sheet_range, utf16, variant, workbook_moved
 from workbooks import SAMPLE_WORKBOOK, write_workbook
 
 _SCANNED_AHEAD = """
 import os, sys
 sys.modules.setdefault("hypothesis", None)
-import planbook.read
+import planbook.read, planbook.scan_ahead
 from planbook.read import read_workbook, reading_ahead
-planbook.read.SCAN_AHEAD_BYTES = 0
+planbook.scan_ahead.SCAN_AHEAD_BYTES = 0
 path = sys.argv[1]
 """
 
@@ -41,13 +47,21 @@ def _run(code: str, *args: str | Path | int) -> list[str]:
 
 
 def test_a_workbook_scanned_ahead_reads_as_read_workbook_reads_it() -> None:
+    """Read once, with the child's scans as they come: not started over."""
     printed = _run(
+        "reads = []\n"
+        "def noted(path, ahead, read=planbook.read._read_archive):\n"
+        "    reads.append('ahead' if ahead is not None else 'ordinary')\n"
+        "    return read(path, ahead)\n"
+        "planbook.read._read_archive = noted\n"
         "with reading_ahead(path) as workbook:\n"
         "    print(workbook.forked)\n"
-        "    print(workbook.read() == read_workbook(path))\n",
+        "    plan = workbook.read()\n"
+        "print(reads)\n"
+        "print(plan == read_workbook(path))\n",
         SAMPLE_WORKBOOK,
     )
-    assert printed == ["True", "True"]
+    assert printed == ["True", "['ahead']", "True"]
 
 
 def test_the_child_is_ended_and_waited_for_when_the_workbook_is_never_read() -> None:
@@ -88,31 +102,80 @@ def test_a_workbook_replaced_after_its_scan_is_read_as_it_is_now(tmp_path: Path)
     assert printed == ["True", "True", "14"]  # to the fill at N5, not the one at M5
 
 
+#: Prints whether a child was forked, then whether reading ahead came to what
+#: ``read_workbook`` comes to (the plan, or the one line of its error), then what it was.
+_SAME_OUTCOME = """
+from planbook.errors import UnreadableWorkbookError
+def outcome(read):
+    try:
+        return read()
+    except UnreadableWorkbookError as error:
+        return str(error)
+with reading_ahead(path) as workbook:
+    print(workbook.forked)
+    ahead = outcome(workbook.read)
+print(ahead == outcome(lambda: read_workbook(path)))
+print(ahead if isinstance(ahead, str) else "a plan")
+"""
+
+
 def test_a_sheet_the_child_cannot_scan_gives_read_workbooks_one_line(tmp_path: Path) -> None:
-    """A bad CRC in the sheet: the child fails, the sheets are scanned again here, and
-    the error is the one ``read_workbook`` gives."""
+    """A bad CRC in the sheet: the child stops short; the read starts over, scanning the
+    sheets itself, and gives ``read_workbook``'s error."""
     stored = rezip(
         plan_workbook(tmp_path / "plan.xlsx"), tmp_path / "bad.xlsx", compression=zipfile.ZIP_STORED
     )
     data = stored.read_bytes()
     assert data.count(b"<sheetData>") == 1
     stored.write_bytes(data.replace(b"<sheetData>", b"<sheetDatb>"))
-    printed = _run(
-        "from planbook.errors import UnreadableWorkbookError\n"
-        "def error(read):\n"
-        "    try:\n"
-        "        read()\n"
-        "    except UnreadableWorkbookError as raised:\n"
-        "        return str(raised)\n"
-        "with reading_ahead(path) as workbook:\n"
-        "    print(workbook.forked)\n"
-        "    ahead = error(workbook.read)\n"
-        "print(ahead == error(lambda: read_workbook(path)))\n"
-        "print(ahead)\n",
-        stored,
+    forked, same, said = _run(_SAME_OUTCOME, stored)
+    assert (forked, same) == ("True", "True")
+    assert "Bad CRC-32" in said
+
+
+def test_a_child_that_stops_after_a_sheet_leaves_the_rest_to_the_reader() -> None:
+    """The child hands over the file's identity and the first sheet's scan, then ends:
+    the read starts over and comes to the same plan."""
+    stopping = (
+        "def stopping(zipped, vetted, scans=planbook.scan_ahead._scans_in_turn):\n"
+        "    handed = scans(zipped, vetted)\n"
+        "    yield next(handed)\n"
+        "    yield next(handed)\n"
+        "    raise RuntimeError('the child stops here')\n"
+        "planbook.scan_ahead._scans_in_turn = stopping\n"
     )
-    assert printed[:2] == ["True", "True"]
-    assert "Bad CRC-32" in printed[2]
+    assert _run(stopping + _SAME_OUTCOME, SAMPLE_WORKBOOK) == ["True", "True", "a plan"]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        utf16(NONSTANDARD_SHEET),  # a sheet calamine reads only from a copy
+        sheet_range(b'<dimension ref="1:6"/>'),  # a dimension calamine refuses
+        workbook_moved("excel", "book.xml"),  # a package laid out otherwise
+    ],
+    ids=["utf16-sheet", "partial-dimension", "workbook-moved"],
+)
+def test_a_package_read_from_a_copy_reads_as_read_workbook_reads_it(
+    tmp_path: Path, change: Callable[[Parts], Parts]
+) -> None:
+    path = variant(base_workbook(tmp_path / "base.xlsx"), change)
+    assert _run(_SAME_OUTCOME, path) == ["True", "True", "a plan"]
+
+
+@pytest.mark.parametrize("name", ["row-99999999999", "column-ZZZZZZZ-after-a-tab"])
+def test_a_sheet_beyond_excels_limits_gives_read_workbooks_one_line(
+    tmp_path: Path, name: str
+) -> None:
+    forked, same, said = _run(_SAME_OUTCOME, SPARSE[name](tmp_path))
+    assert (forked, same) == ("True", "True")
+    assert "beyond Excel's limits" in said
+
+
+def test_a_sparse_sheet_too_big_for_a_grid_reads_as_read_workbook_reads_it(
+    tmp_path: Path,
+) -> None:
+    assert _run(_SAME_OUTCOME, SPARSE["cell-XFD1048576"](tmp_path)) == ["True", "True", "a plan"]
 
 
 def test_no_child_is_forked_while_another_thread_runs() -> None:
@@ -144,7 +207,7 @@ def test_no_child_is_forked_by_a_process_that_reaps_its_children_itself() -> Non
 
 def test_a_small_workbook_is_not_scanned_ahead() -> None:
     printed = _run(
-        "planbook.read.SCAN_AHEAD_BYTES = os.path.getsize(path) + 1\n"
+        "planbook.scan_ahead.SCAN_AHEAD_BYTES = os.path.getsize(path) + 1\n"
         "with reading_ahead(path) as workbook:\n"
         "    print(workbook.forked)\n",
         SAMPLE_WORKBOOK,
@@ -164,7 +227,7 @@ def test_the_check_command_scanning_ahead_finds_what_it_finds_without(tmp_path: 
         "    opened(self, *args)\n"
         "    forked.append(self.forked)\n"
         "planbook.read.ReadAhead.__init__ = noted\n"
-        "planbook.read.SCAN_AHEAD_BYTES = int(sys.argv[3])\n"
+        "planbook.scan_ahead.SCAN_AHEAD_BYTES = int(sys.argv[3])\n"
         "sys.argv[1:] = ['check', path, sys.argv[2], '--as-of', '2022-03-17', '--format', 'json']\n"
         "try:\n"
         "    planbook.cli.main()\n"

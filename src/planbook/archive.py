@@ -136,6 +136,11 @@ class SheetScan:
         return self.last_row * self.last_column
 
     @property
+    def beyond_limits(self) -> bool:
+        """Whether a cell lies past Excel's last row or column: no workbook Excel wrote."""
+        return self.last_row > MAX_ROWS or self.last_column > MAX_COLUMNS
+
+    @property
     def irregular(self) -> bool:
         """Whether calamine cannot read the sheet's part as it stands."""
         newer_errors = not _CALAMINE_ERRORS.issuperset(self.errors.values())
@@ -436,6 +441,15 @@ def _neutral(rgb: str) -> bool:
     except ValueError:
         return True
     return max(red, green, blue) - min(red, green, blue) < 24
+
+
+def scan_sheets(archive: zipfile.ZipFile, vetted: Archive) -> dict[int, SheetScan]:
+    """Each worksheet's scan (``scan_sheet``), by the sheet's index in the workbook."""
+    return {
+        index: scan_sheet(archive, part.path, vetted.coloured_styles)
+        for index, part in enumerate(vetted.sheets)
+        if part.path is not None
+    }
 
 
 def scan_sheet(archive: zipfile.ZipFile, part: str, coloured: dict[int, str]) -> SheetScan:

@@ -20,33 +20,30 @@ import gc
 import io
 import itertools
 import os
-import pickle
-import signal
 import stat
 import sys
 import threading
 import zipfile
 import zlib
 from collections import deque
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
 from planbook.archive import (
-    MAX_COLUMNS,
-    MAX_ROWS,
     Archive,
     SheetScan,
     calamine_package,
     needs_copy,
     open_archive,
-    scan_sheet,
+    scan_sheets,
 )
 from planbook.comments import CommentReader
 from planbook.errors import UnreadableWorkbookError
 from planbook.layout import parse_sheet
 from planbook.model import Cell, CellValue, Comment, OtherSheet, Plan, Sheet
+from planbook.scan_ahead import ArrivingScans, ScanAhead, StartOverError
 
 T = TypeVar("T")
 
@@ -60,17 +57,12 @@ def read_workbook(path: str | Path) -> Plan:
         return _read_workbook(Path(path))
 
 
-#: A workbook at least this big on disk is scanned ahead (``reading_ahead``): at 100,000
-#: rows the scan is a second of Python; on a small plan a fork would cost more than it saves.
-SCAN_AHEAD_BYTES = 1 << 20
-
-
 @contextlib.contextmanager
 def reading_ahead(path: str | Path) -> Iterator[ReadAhead]:
-    """A workbook whose sheets are scanned in a child process while the caller does other
-    work (``check`` imports pandas and pandera meanwhile, on the machine's other core);
-    ``read()`` then reads it as ``read_workbook`` does, with the child's scans. Leaving
-    the block ends the child, read or not."""
+    """A workbook whose sheets are scanned in a child process (``planbook.scan_ahead``)
+    while the caller does other work (``check`` imports pandas and pandera meanwhile);
+    ``read()`` then reads it as ``read_workbook`` does, each sheet laid out as soon as
+    its scan is in. Leaving the block ends the child, read or not."""
     ahead = ReadAhead(Path(path))
     try:
         yield ahead
@@ -79,122 +71,23 @@ def reading_ahead(path: str | Path) -> Iterator[ReadAhead]:
 
 
 class ReadAhead:
-    """See ``reading_ahead``. The child is forked only for a big regular file, on Linux,
-    from a process with no other thread: a fork copies the forking thread alone, and a
-    lock another thread held would stay held in the child for ever (a server, or a
-    library whose threads run, reads as ``read_workbook`` does). A child that fails, or
-    scanned a file that has since changed, is not heeded: the sheets are scanned again
-    here, so an error is the one ``read_workbook`` gives."""
+    """See ``reading_ahead``."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._child: int | None = None
-        self._pipe: int | None = None
-        if _worth_forking(path):
-            self._fork()
+        self._scanning = ScanAhead(path)
 
     @property
     def forked(self) -> bool:
         """Whether a child is scanning (or scanned) the sheets."""
-        return self._child is not None
+        return self._scanning.forked
 
     def read(self) -> Plan:
         with bulk_objects():
-            return _read_workbook(self.path, self._scans)
+            return _read_workbook(self.path, self._scanning)
 
     def close(self) -> None:
-        if self._child is not None:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self._child, signal.SIGKILL)
-            self._reap()
-
-    def _fork(self) -> None:
-        reading, writing = os.pipe()
-        try:
-            child = os.fork()
-        except OSError:  # no process to be had: the sheets are scanned here
-            os.close(reading)
-            os.close(writing)
-            return
-        if child == 0:  # the child: scan, hand the scans over, and end, whatever happens
-            code = 1
-            try:
-                os.close(reading)
-                _scan_for_parent(self.path, writing)
-                code = 0
-            finally:
-                os._exit(code)  # never the parent's exit handlers, nor its buffered output
-        os.close(writing)
-        self._child, self._pipe = child, reading
-
-    def _scans(self, zipped: zipfile.ZipFile) -> dict[int, SheetScan] | None:
-        """The child's scans if it scanned the file ``zipped`` was opened from, as it is."""
-        if self._child is None or self._pipe is None:
-            return None
-        with os.fdopen(self._pipe, "rb") as pipe:
-            self._pipe = None
-            handed = pipe.read()
-        if not self._reap() or not handed:
-            return None
-        identity, scans = pickle.loads(handed)  # from our own child, through our own pipe
-        return scans if identity == _identity(zipped) else None
-
-    def _reap(self) -> bool:
-        """The child waited for; whether it ended well."""
-        if self._pipe is not None:
-            os.close(self._pipe)
-            self._pipe = None
-        child, self._child = self._child, None
-        if child is None:
-            return False
-        try:
-            _, status = os.waitpid(child, 0)
-        except ChildProcessError:  # reaped by another: how it ended is not known
-            return False
-        return os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
-
-
-def _worth_forking(path: Path) -> bool:
-    if not sys.platform.startswith("linux") or threading.active_count() != 1:
-        return False
-    if signal.getsignal(signal.SIGCHLD) is not signal.SIG_DFL:
-        # A process that reaps its children itself (or lets the system do it) could reap
-        # ours first, and its number then be another process's by the time it is ended.
-        return False
-    try:
-        status = Path("/proc/self/status").read_text(encoding="ascii", errors="replace")
-        size = path.stat()
-    except OSError:
-        return False
-    # Threads of no Python's (a BLAS pool, a Rust runtime) count too: /proc sees them all.
-    single = "\nThreads:\t1\n" in status
-    return single and stat.S_ISREG(size.st_mode) and size.st_size >= SCAN_AHEAD_BYTES
-
-
-def _scan_for_parent(path: Path, pipe: int) -> None:
-    zipped, archive = open_archive(path)
-    try:
-        handed = (_identity(zipped), scan_sheets(zipped, archive))
-    finally:
-        zipped.close()
-    with os.fdopen(pipe, "wb") as stream:
-        pickle.dump(handed, stream, protocol=pickle.HIGHEST_PROTOCOL)
-
-
-def _identity(zipped: zipfile.ZipFile) -> tuple[int, ...]:
-    """The opened file's device, inode, size and time of change: the same file, unchanged."""
-    assert zipped.fp is not None  # opened from a path
-    found = os.fstat(zipped.fp.fileno())
-    return (found.st_dev, found.st_ino, found.st_size, found.st_mtime_ns, found.st_ctime_ns)
-
-
-def scan_sheets(zipped: zipfile.ZipFile, archive: Archive) -> dict[int, SheetScan]:
-    """Each worksheet's scan (``archive.scan_sheet``), by the sheet's index."""
-    return {
-        index: scan_sheet(zipped, part.path, archive.coloured_styles)
-        for index, part in enumerate(archive.sheets)
-        if part.path is not None
-    }
+        self._scanning.close()
 
 
 @contextlib.contextmanager
@@ -215,16 +108,26 @@ def bulk_objects() -> Iterator[None]:
             gc.enable()
 
 
-def _read_workbook(
-    path: Path,
-    scanned: Callable[[zipfile.ZipFile], dict[int, SheetScan] | None] | None = None,
-) -> Plan:
-    """The plan; the sheets' scans from ``scanned`` where it has them (``ReadAhead``)."""
+def _read_workbook(path: Path, ahead: ScanAhead | None = None) -> Plan:
+    """The plan; each sheet's scan from ``ahead``'s child where it has them."""
     _check_readable(path)
+    if ahead is not None and ahead.forked:
+        try:
+            return _read_archive(path, ahead)
+        except (StartOverError, UnreadableWorkbookError):
+            pass  # read again the ordinary way: the same plan, or the error it gives
+        finally:
+            ahead.close()
+    return _read_archive(path, None)
+
+
+def _read_archive(path: Path, ahead: ScanAhead | None) -> Plan:
     zipped, archive = open_archive(path)
     try:
-        scans = scanned(zipped) if scanned is not None else None
-        if scans is None:
+        scans: Mapping[int, SheetScan]
+        if ahead is not None:
+            scans = ahead.arriving(zipped, archive)
+        else:
             scans = scan_sheets(zipped, archive)
         notes = CommentReader(zipped)
         comments = {
@@ -234,14 +137,22 @@ def _read_workbook(
         }
         # A package laid out otherwise than Excel lays it (docs/reading.md) is read from a
         # copy laid out as Excel would; an ordinary workbook is read from the file itself.
-        copy = calamine_package(zipped, archive, scans) if needs_copy(archive, scans) else None
+        # (Scans arriving from ahead are of a package calamine reads as it stands.)
+        copy = None
+        if isinstance(scans, dict) and needs_copy(archive, scans):
+            copy = calamine_package(zipped, archive, scans)
     except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError) as error:
         raise UnreadableWorkbookError(
             f"{path}: not a readable Excel workbook ({_why(error)})"
         ) from error
     finally:
         zipped.close()
-    sheets = _read_values(path, archive, scans, copy)
+    if isinstance(scans, ArrivingScans):
+        sheets = _read_values(path, archive, scans, copy)
+        scans.check_all()
+    else:
+        _check_extents(path, archive, scans)
+        sheets = _read_values(path, archive, scans, copy)
     if comments:
         sheets = [_with_comments(sheet, comments.get(sheet.index, ())) for sheet in sheets]
     return Plan(path=path, sheets=tuple(sheets), has_macros=archive.has_macros)
@@ -297,21 +208,26 @@ def _check_readable(path: Path) -> None:
 MAX_GRID_CELLS = 20_000_000
 
 
+def _check_extents(path: Path, archive: Archive, scans: Mapping[int, SheetScan]) -> None:
+    """No reader is asked to lay out a sheet with a cell beyond Excel's limits."""
+    for index, scan in scans.items():
+        if scan.beyond_limits:
+            raise UnreadableWorkbookError(
+                f"{path}: sheet '{archive.sheets[index].name}' has a cell beyond Excel's "
+                f"limits (row {scan.last_row:,}, column {scan.last_column:,}); "
+                "not a workbook Excel wrote"
+            )
+
+
 def _read_values(
     path: Path,
     archive: Archive,
-    scans: dict[int, SheetScan],
+    scans: Mapping[int, SheetScan],
     copy: tuple[bytes, dict[int, int]] | None,
 ) -> list[Sheet]:
     """Each sheet's cells; from ``copy`` (its bytes, and each worksheet's place in it)
-    when the package had to be laid out anew for calamine."""
-    for index, scan in scans.items():
-        name = archive.sheets[index].name
-        if scan.last_row > MAX_ROWS or scan.last_column > MAX_COLUMNS:
-            raise UnreadableWorkbookError(
-                f"{path}: sheet '{name}' has a cell beyond Excel's limits (row "
-                f"{scan.last_row:,}, column {scan.last_column:,}); not a workbook Excel wrote"
-            )
+    when the package had to be laid out anew for calamine. Each sheet's scan is asked
+    for as the sheet is come to (one ahead, for the thread that loads the next)."""
     from python_calamine import CalamineWorkbook
 
     source: Path | IO[bytes]
@@ -337,11 +253,11 @@ def _read_values(
             # The next sheet is taken from the file (calamine, in Rust, lets go of Python
             # meanwhile) while this one is laid out; nothing else may touch the workbook.
             loads = _one_ahead(
-                [
+                (
                     (area, functools.partial(workbook.get_sheet_by_index, position))
                     for index, position in gridded.items()
                     if (area := scans.get(index, SheetScan()).area) <= MAX_GRID_CELLS
-                ],
+                ),
                 budget=MAX_GRID_CELLS,
             )
             sheets: list[Sheet] = []
@@ -369,7 +285,7 @@ def _read_values(
 
 
 def _one_ahead(
-    calls: list[tuple[int, Callable[[], T]]], *, budget: int
+    calls: Iterable[tuple[int, Callable[[], T]]], *, budget: int
 ) -> Generator[Future[T], None, None]:
     """Each call's future, in order, the next call already running in a thread while
     the caller works on this one's result, if the two calls' weights (the cells of two
@@ -408,7 +324,7 @@ def _calamine_errors(path: Path) -> Iterator[None]:
     sees one line."""
     try:
         yield
-    except UnreadableWorkbookError:
+    except (UnreadableWorkbookError, StartOverError):
         raise
     except Exception as error:
         raise UnreadableWorkbookError(
