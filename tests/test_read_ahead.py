@@ -8,6 +8,7 @@ scanned ahead is lowered to nothing, so that the sample and small workbooks are.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 import subprocess
@@ -18,10 +19,26 @@ from pathlib import Path
 
 import pytest
 
-from hostile_files import plan_rows, plan_workbook, rezip
+from hostile_files import (
+    MILESTONE,
+    cell_replaced,
+    inline_cell,
+    plan_rows,
+    plan_workbook,
+    rezip,
+    row_added,
+)
 from test_hostile import SPARSE
 from test_read_nonstandard import SHEET as NONSTANDARD_SHEET
-from test_read_nonstandard import Parts, base_workbook, sheet_range, utf16, variant, workbook_moved
+from test_read_nonstandard import (
+    WORKBOOK_RELS,
+    Parts,
+    base_workbook,
+    sheet_range,
+    utf16,
+    variant,
+    workbook_moved,
+)
 from workbooks import SAMPLE_WORKBOOK, write_workbook
 
 _SCANNED_AHEAD = """
@@ -41,6 +58,7 @@ def _run(code: str, *args: str | Path | int) -> list[str]:
         capture_output=True,
         text=True,
         check=False,
+        timeout=120,  # a read ahead that hangs fails here, not the whole suite
     )
     assert ran.returncode == 0, ran.stderr
     return ran.stdout.splitlines()
@@ -163,6 +181,79 @@ def test_a_package_read_from_a_copy_reads_as_read_workbook_reads_it(
     assert _run(_SAME_OUTCOME, path) == ["True", "True", "a plan"]
 
 
+def styles_moved(parts: Parts) -> Parts:
+    """The styles part at ``xl/other/styles.xml``: calamine, reading the file itself,
+    would miss the number formats that make a date."""
+    moved = {**parts, "xl/other/styles.xml": parts["xl/styles.xml"]}
+    del moved["xl/styles.xml"]
+    rels, types = moved[WORKBOOK_RELS], moved["[Content_Types].xml"]
+    moved[WORKBOOK_RELS] = rels.replace(b'Target="styles.xml"', b'Target="other/styles.xml"')
+    moved["[Content_Types].xml"] = types.replace(b"/xl/styles.xml", b"/xl/other/styles.xml")
+    return moved
+
+
+def test_a_styles_part_elsewhere_reads_its_dates_as_read_workbook_does(tmp_path: Path) -> None:
+    """A package calamine would read wrong, not fail on: it must never be read ahead."""
+    path = variant(base_workbook(tmp_path / "base.xlsx"), styles_moved)
+    printed = _run(
+        _SAME_OUTCOME + "print([c.value for c in ahead.plan_sheets[0].cells() if c.row == 6][1])\n",
+        path,
+    )
+    assert printed == ["True", "True", "a plan", "2022-10-31"]
+
+
+def test_an_error_is_the_one_read_workbook_meets_first(tmp_path: Path) -> None:
+    """The first sheet's value breaks calamine, the third has a cell beyond Excel's
+    limits: the ordinary read checks every sheet's extent before it reads any, so its
+    error names the third sheet; reading ahead must too."""
+    due = [*MILESTONE[:3], dt.date(2022, 9, 30), *MILESTONE[4:]]
+    sheets = {"Plan": plan_rows("Test", due), "Middle": plan_rows(), "Far": plan_rows()}
+    source = write_workbook(tmp_path / "three.xlsx", sheets)
+    rezip(
+        source,
+        tmp_path / "plan.xlsx",
+        replace={
+            "xl/worksheets/sheet1.xml": cell_replaced("D5", b'<c r="D5" s="1"><v>-1e308</v></c>'),
+            "xl/worksheets/sheet3.xml": row_added(
+                b'<row r="99999999999">' + inline_cell("A99999999999", "T1") + b"</row>"
+            ),
+        },
+    )
+    forked, same, said = _run(_SAME_OUTCOME, tmp_path / "plan.xlsx")
+    assert (forked, same) == ("True", "True")
+    assert "sheet 'Far' has a cell beyond Excel's limits" in said
+
+
+def test_big_scans_comments_and_a_chart_sheet_read_as_read_workbook_reads_them(
+    tmp_path: Path,
+) -> None:
+    """Three plan sheets of 30,000 coloured blank cells each (each scan far more than a
+    pipe holds), a note and a formula never calculated on each, a chart sheet among them."""
+    import openpyxl
+    from openpyxl.chart import BarChart, Reference
+    from openpyxl.comments import Comment
+    from openpyxl.styles import PatternFill
+
+    workbook = openpyxl.Workbook()
+    workbook.remove(workbook.active)
+    red = PatternFill(fill_type="solid", fgColor="FF0000")
+    for number in range(3):
+        sheet = workbook.create_sheet(f"Plan{number}")
+        for row in plan_rows(f"Service {number}"):
+            sheet.append(row)
+        for row in range(10, 6010):
+            for column in range(12, 17):
+                sheet.cell(row, column).fill = red
+        sheet["B7"] = "=SUM(1,2)"
+        sheet["C7"].comment = Comment("a note", "lead")
+        if number == 0:
+            chart = BarChart()
+            chart.add_data(Reference(sheet, min_col=1, min_row=1, max_row=3))
+            workbook.create_chartsheet("Chart").add_chart(chart)
+    workbook.save(tmp_path / "big.xlsx")
+    assert _run(_SAME_OUTCOME, tmp_path / "big.xlsx") == ["True", "True", "a plan"]
+
+
 @pytest.mark.parametrize("name", ["row-99999999999", "column-ZZZZZZZ-after-a-tab"])
 def test_a_sheet_beyond_excels_limits_gives_read_workbooks_one_line(
     tmp_path: Path, name: str
@@ -184,6 +275,16 @@ def test_no_child_is_forked_while_another_thread_runs() -> None:
     )
     printed = _run(another_thread + _SAME_OUTCOME + "go.set()\n", SAMPLE_WORKBOOK)
     assert printed == ["False", "True", "a plan"]
+
+
+def test_no_child_is_forked_beside_a_thread_python_does_not_know_of() -> None:
+    """faulthandler's watchdog is a C thread: ``threading`` counts one thread, /proc two."""
+    watchdog = (
+        "import faulthandler, threading\n"
+        "faulthandler.dump_traceback_later(600)\n"
+        "assert threading.active_count() == 1\n"
+    )
+    assert _run(watchdog + _SAME_OUTCOME, SAMPLE_WORKBOOK) == ["False", "True", "a plan"]
 
 
 def test_no_child_is_forked_by_a_process_that_reaps_its_children_itself() -> None:

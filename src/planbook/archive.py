@@ -25,7 +25,7 @@ import io
 import re
 import zipfile
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any, NamedTuple
@@ -617,14 +617,14 @@ def _position(reference: re.Match[bytes]) -> tuple[int, int]:
 # --------------------------------------------------------------------------- calamine's copy
 
 
-def needs_copy(vetted: Archive, scans: dict[int, SheetScan]) -> bool:
+def needs_copy(vetted: Archive, scans: Mapping[int, SheetScan]) -> bool:
     """Whether calamine must read a copy (``calamine_package``) rather than the file: never
     for a workbook Excel saved, and decided from what was read anyway (no extra pass)."""
     return bool(vetted.irregular) or any(scan.irregular for scan in scans.values())
 
 
 def calamine_package(
-    archive: zipfile.ZipFile, vetted: Archive, scans: dict[int, SheetScan]
+    archive: zipfile.ZipFile, vetted: Archive, scans: Mapping[int, SheetScan]
 ) -> tuple[bytes, dict[int, int]]:
     """The package laid out as Excel lays it out, in memory, for calamine to read: the
     zip's bytes, and each worksheet's place in the workbook -> its place in the copy.

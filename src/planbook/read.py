@@ -57,21 +57,16 @@ def read_workbook(path: str | Path) -> Plan:
         return _read_workbook(Path(path))
 
 
-@contextlib.contextmanager
-def reading_ahead(path: str | Path) -> Iterator[ReadAhead]:
+def reading_ahead(path: str | Path) -> ReadAhead:
     """A workbook whose sheets are scanned in a child process (``planbook.scan_ahead``)
-    while the caller does other work (``check`` imports pandas and pandera meanwhile);
-    ``read()`` then reads it as ``read_workbook`` does, each sheet laid out as soon as
-    its scan is in. Leaving the block ends the child, read or not."""
-    ahead = ReadAhead(Path(path))
-    try:
-        yield ahead
-    finally:
-        ahead.close()
+    while the caller does other work (``check`` imports pandas and pandera meanwhile),
+    for a ``with`` block; ``read()`` then reads it as ``read_workbook`` does, with the
+    child's scans as they come. Leaving the block ends the child, read or not."""
+    return ReadAhead(Path(path))
 
 
-class ReadAhead:
-    """See ``reading_ahead``."""
+class ReadAhead(contextlib.AbstractContextManager["ReadAhead"]):
+    """See ``reading_ahead``: the child is forked as this is made."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -79,7 +74,8 @@ class ReadAhead:
 
     @property
     def forked(self) -> bool:
-        """Whether a child is scanning (or scanned) the sheets."""
+        """Whether a child is scanning: False once the workbook is read (a second
+        ``read()`` is an ordinary one) or the block is left."""
         return self._scanning.forked
 
     def read(self) -> Plan:
@@ -88,6 +84,9 @@ class ReadAhead:
 
     def close(self) -> None:
         self._scanning.close()
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
 
 
 @contextlib.contextmanager
@@ -109,50 +108,57 @@ def bulk_objects() -> Iterator[None]:
 
 
 def _read_workbook(path: Path, ahead: ScanAhead | None = None) -> Plan:
-    """The plan; each sheet's scan from ``ahead``'s child where it has them."""
-    _check_readable(path)
-    if ahead is not None and ahead.forked:
-        try:
-            return _read_archive(path, ahead)
-        except (StartOverError, UnreadableWorkbookError):
-            pass  # read again the ordinary way: the same plan, or the error it gives
-        finally:
-            ahead.close()
+    """The plan; each sheet's scan from ``ahead``'s child where it can be used."""
+    try:
+        _check_readable(path)
+        if ahead is not None and ahead.forked:
+            with contextlib.suppress(StartOverError):  # read again the ordinary way
+                return _read_archive(path, ahead)
+    finally:
+        if ahead is not None:
+            ahead.close()  # read, started over or failed: the child is done with
     return _read_archive(path, None)
 
 
 def _read_archive(path: Path, ahead: ScanAhead | None) -> Plan:
     zipped, archive = open_archive(path)
+    arriving: ArrivingScans | None = None
     try:
-        scans: Mapping[int, SheetScan]
-        if ahead is not None:
-            scans = ahead.arriving(zipped, archive)
-        else:
-            scans = scan_sheets(zipped, archive)
-        notes = CommentReader(zipped)
-        comments = {
-            index: found
-            for index, part in enumerate(archive.sheets)
-            if part.path is not None and (found := notes.sheet_comments(part.path))
-        }
-        # A package laid out otherwise than Excel lays it (docs/reading.md) is read from a
-        # copy laid out as Excel would; an ordinary workbook is read from the file itself.
-        # (Scans arriving from ahead are of a package calamine reads as it stands.)
-        copy = None
-        if isinstance(scans, dict) and needs_copy(archive, scans):
-            copy = calamine_package(zipped, archive, scans)
-    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError) as error:
-        raise UnreadableWorkbookError(
-            f"{path}: not a readable Excel workbook ({_why(error)})"
-        ) from error
-    finally:
-        zipped.close()
-    if isinstance(scans, ArrivingScans):
+        try:
+            scans: Mapping[int, SheetScan]
+            if ahead is None:
+                scans = scan_sheets(zipped, archive)
+            else:
+                scans = arriving = ahead.arriving(zipped, archive)
+            notes = CommentReader(zipped)
+            comments = {
+                index: found
+                for index, part in enumerate(archive.sheets)
+                if part.path is not None and (found := notes.sheet_comments(part.path))
+            }
+            # A package laid out otherwise than Excel lays it (docs/reading.md) is read
+            # from a copy laid out as Excel would; an ordinary workbook from the file
+            # itself. (Scans read ahead are used only for the latter: ``arriving``.)
+            copy = None
+            if arriving is None and needs_copy(archive, scans):
+                copy = calamine_package(zipped, archive, scans)
+        except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError) as error:
+            raise UnreadableWorkbookError(
+                f"{path}: not a readable Excel workbook ({_why(error)})"
+            ) from error
+        finally:
+            zipped.close()
+        if arriving is None:
+            _check_extents(path, archive, scans)
         sheets = _read_values(path, archive, scans, copy)
-        scans.check_all()
-    else:
-        _check_extents(path, archive, scans)
-        sheets = _read_values(path, archive, scans, copy)
+    except UnreadableWorkbookError:
+        if arriving is not None:
+            # The error is the ordinary read's own only if that read would have come the
+            # same way: every scan in and usable as it stands. Else: start over.
+            arriving.check_all()
+        raise
+    if arriving is not None:
+        arriving.check_all()  # a sheet laid out as no grid would have changed the way too
     if comments:
         sheets = [_with_comments(sheet, comments.get(sheet.index, ())) for sheet in sheets]
     return Plan(path=path, sheets=tuple(sheets), has_macros=archive.has_macros)
@@ -226,8 +232,9 @@ def _read_values(
     copy: tuple[bytes, dict[int, int]] | None,
 ) -> list[Sheet]:
     """Each sheet's cells; from ``copy`` (its bytes, and each worksheet's place in it)
-    when the package had to be laid out anew for calamine. Each sheet's scan is asked
-    for as the sheet is come to (one ahead, for the thread that loads the next)."""
+    when the package had to be laid out anew for calamine. The scans are asked for in
+    sheet order, each a sheet before its own is laid out (the thread loading the next
+    sheet needs its extent first): scans read ahead are waited for as they are needed."""
     from python_calamine import CalamineWorkbook
 
     source: Path | IO[bytes]

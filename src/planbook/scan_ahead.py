@@ -22,7 +22,7 @@ import stat
 import sys
 import threading
 import zipfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import BinaryIO
 
@@ -54,18 +54,19 @@ class ScanAhead:
 
     @property
     def forked(self) -> bool:
+        """Whether a child is scanning now: False again once it is closed."""
         return self._child is not None
 
-    def arriving(self, zipped: zipfile.ZipFile, vetted: Archive) -> Mapping[int, SheetScan]:
+    def arriving(self, zipped: zipfile.ZipFile, vetted: Archive) -> ArrivingScans:
         """The sheets' scans, each as the child hands it over, if the child is scanning
         the very file ``zipped`` was opened from and the package is one calamine reads
         as it stands; else ``StartOverError``."""
         if self._pipe is None or vetted.irregular:
             raise StartOverError
-        if self._handed() != _identity(zipped):
+        if self.handed() != _identity(zipped):
             raise StartOverError
         expected = {index for index, part in enumerate(vetted.sheets) if part.path is not None}
-        return ArrivingScans(self, expected)
+        return ArrivingScans(self.handed, expected)
 
     def close(self) -> None:
         if self._pipe is not None:
@@ -78,7 +79,7 @@ class ScanAhead:
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(child, 0)
 
-    def _handed(self) -> object:
+    def handed(self) -> object:
         """The next thing the child handed over; ``StartOverError`` if it ended first."""
         if self._pipe is None:
             raise StartOverError
@@ -89,36 +90,47 @@ class ScanAhead:
 
     def _fork(self, path: Path) -> None:
         reading, writing = os.pipe()
+        # Ctrl-C held back across the fork: landing in the child before its ``try``, it
+        # would run the caller's code there; in the parent before the child is noted, it
+        # would leave the child unwaited for.
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
         try:
             child = os.fork()
         except OSError:  # no process to be had: the reader scans the sheets itself
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
             os.close(reading)
             os.close(writing)
             return
         if child == 0:  # the child: scan, hand each scan over, and end, whatever happens
             try:
+                for number in _HELD:
+                    signal.signal(number, signal.SIG_DFL)  # an interrupt ends it, at once
+                signal.pthread_sigmask(signal.SIG_SETMASK, held)
                 os.close(reading)
+                _let_go_of_the_terminal()
                 _scan_for_parent(path, writing)
             finally:
                 os._exit(0)  # never the parent's exit handlers, nor its buffered output
-        os.close(writing)
         self._child, self._pipe = child, os.fdopen(reading, "rb")
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+        os.close(writing)
 
 
 class ArrivingScans(Mapping[int, SheetScan]):
-    """The scans by sheet index, each waited for as it is asked for. A scan the reader
-    cannot use as it stands (a part calamine reads only from a copy, a cell beyond
-    Excel's limits) is ``StartOverError``: the ordinary read says what to do about it."""
+    """The scans by sheet index, each waited for as it is asked for (``handed`` gives
+    the next thing the child handed over). A scan the reader cannot use as it stands (a
+    part calamine reads only from a copy, a cell beyond Excel's limits) is
+    ``StartOverError``: the ordinary read says what to do about it."""
 
-    def __init__(self, ahead: ScanAhead, expected: set[int]) -> None:
-        self._ahead, self._expected = ahead, expected
+    def __init__(self, handed: Callable[[], object], expected: set[int]) -> None:
+        self._handed, self._expected = handed, expected
         self._arrived: dict[int, SheetScan] = {}
 
     def __getitem__(self, index: int) -> SheetScan:
         if index not in self._expected:
             raise KeyError(index)
         while index not in self._arrived:
-            handed = self._ahead._handed()
+            handed = self._handed()
             if not (isinstance(handed, tuple) and len(handed) == 2):
                 raise StartOverError
             self._arrived[handed[0]] = handed[1]
@@ -153,6 +165,20 @@ def _worth_forking(path: Path) -> bool:
     # Threads of no Python's (a BLAS pool, a Rust runtime) count too: /proc sees them all.
     single = "\nThreads:\t1\n" in status
     return single and stat.S_ISREG(size.st_mode) and size.st_size >= SCAN_AHEAD_BYTES
+
+
+#: The signals that end a command from outside, held back across the fork.
+_HELD = frozenset({signal.SIGINT, signal.SIGTERM})
+
+
+def _let_go_of_the_terminal() -> None:
+    """The child's standard streams on the null device: a child left scanning when the
+    command is killed must not hold the caller's pipes open (a shell, a CI runner waits
+    for their end)."""
+    null = os.open(os.devnull, os.O_RDWR)
+    for standard in (0, 1, 2):
+        os.dup2(null, standard)
+    os.close(null)
 
 
 def _scan_for_parent(path: Path, pipe: int) -> None:

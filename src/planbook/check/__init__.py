@@ -62,11 +62,13 @@ def check_workbook(
     path: Path | str, *, schemas_dir: Path | None = None, settings: Settings | None = None
 ) -> Report:
     """Read and check a workbook."""
+    vocabularies = None
     with reading_ahead(path) as workbook:
-        vocabularies = load_vocabularies(schemas_dir)
-        vocabularies.table_schemas()  # pandas and pandera imported while the sheets are scanned
+        if workbook.forked:  # pandas and pandera imported while the child scans
+            vocabularies = load_vocabularies(schemas_dir)
+            vocabularies.table_schemas()
         plan = workbook.read()
-    return check_plan(plan, settings=settings, vocabularies=vocabularies)
+    return check_plan(plan, schemas_dir=schemas_dir, settings=settings, vocabularies=vocabularies)
 
 
 def _one_story_per_cell(findings: Iterable[Finding]) -> list[Finding]:

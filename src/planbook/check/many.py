@@ -135,16 +135,22 @@ def check_many(
     is raised): it is wrong for every workbook alike."""
     from planbook.schemas import load_vocabularies
 
-    outcomes = []
-    # The first workbook's sheets are scanned while pandas and pandera are imported.
+    outcomes: list[Checked] = []
+
+    def check(path: Path, read: Callable[[], Plan] | None = None) -> None:
+        outcomes.append(_check_one(path, settings, vocabularies, read))
+        if progress is not None:
+            progress(path)
+
+    # The whole schemas folder is loaded (pandas and pandera imported) while the first
+    # workbook's sheets are scanned ahead; that workbook is read in the same block.
     with reading_ahead(paths[0]) if paths else contextlib.nullcontext() as first:
         vocabularies = load_vocabularies(schemas_dir)
         vocabularies.table_schemas()
-        for number, path in enumerate(paths):
-            read = first.read if first is not None and number == 0 else None
-            outcomes.append(_check_one(path, settings, vocabularies, read))
-            if progress is not None:
-                progress(path)
+        if first is not None:
+            check(paths[0], first.read)
+    for path in paths[1:]:
+        check(path)
     return ManyChecked(tuple(outcomes))
 
 
