@@ -161,6 +161,11 @@ class Archive:
     #: Why calamine cannot read the package as it stands (none for a workbook Excel saved).
     irregular: tuple[str, ...] = ()
 
+    @property
+    def scanned(self) -> list[int]:
+        """The indexes of the sheets with a worksheet part: those ``scan_sheet`` scans."""
+        return [index for index, part in enumerate(self.sheets) if part.path is not None]
+
 
 class _Relation(NamedTuple):
     type: str
@@ -445,11 +450,15 @@ def _neutral(rgb: str) -> bool:
 
 def scan_sheets(archive: zipfile.ZipFile, vetted: Archive) -> dict[int, SheetScan]:
     """Each worksheet's scan (``scan_sheet``), by the sheet's index in the workbook."""
-    return {
-        index: scan_sheet(archive, part.path, vetted.coloured_styles)
-        for index, part in enumerate(vetted.sheets)
-        if part.path is not None
-    }
+    return dict(each_scan(archive, vetted))
+
+
+def each_scan(archive: zipfile.ZipFile, vetted: Archive) -> Iterator[tuple[int, SheetScan]]:
+    """(index, scan) of each worksheet in turn, each made as it is asked for."""
+    for index in vetted.scanned:
+        path = vetted.sheets[index].path
+        assert path is not None  # a scanned sheet has its part
+        yield index, scan_sheet(archive, path, vetted.coloured_styles)
 
 
 def scan_sheet(archive: zipfile.ZipFile, part: str, coloured: dict[int, str]) -> SheetScan:

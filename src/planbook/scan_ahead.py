@@ -3,13 +3,13 @@
 ``check`` imports pandas and pandera (half a second) before it reads; meanwhile a forked
 child makes the streaming scan of each sheet (``archive.scan_sheet``: a second of Python
 at 100,000 rows) on the machine's other core and hands each scan over through a pipe
-as it is made, so that the reader lays out each sheet as soon as its scan is in
-(``ScanAhead.arriving``). Only what the reader would have scanned itself is handed
-over, and only when it is sure to be the same: whatever else happens (the child fails,
-the file was replaced, a package not laid out as Excel lays it out, a sheet beyond
-Excel's limits, any error of the read), the reader gives up what it had and reads the
-workbook again the ordinary way (``StartOverError``), so the plan and the error are always
-those of ``read_workbook``.
+as it is made, so that the reader lays the sheets out as their scans come in
+(``ScanAhead.arriving``). The scans are used only where the ordinary read would use
+them the same way: otherwise (the child stopped short, the file was replaced, a package
+not laid out as Excel lays it out, a sheet beyond Excel's limits) the reader gives up
+what it had and reads the workbook again the ordinary way (``StartOverError``); an
+error of the read stands only once every scan is in and usable. So the plan and the
+error are always those of ``read_workbook``.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import BinaryIO
 
-from planbook.archive import Archive, SheetScan, open_archive, scan_sheet
+from planbook.archive import Archive, SheetScan, each_scan, open_archive
 
 #: A workbook at least this big on disk is scanned ahead: at 10,000 rows (1 MiB) the scan
 #: is a tenth of a second; on a small plan a fork would cost more than it saves.
@@ -65,8 +65,7 @@ class ScanAhead:
             raise StartOverError
         if self.handed() != _identity(zipped):
             raise StartOverError
-        expected = {index for index, part in enumerate(vetted.sheets) if part.path is not None}
-        return ArrivingScans(self.handed, expected)
+        return ArrivingScans(self.handed, set(vetted.scanned))
 
     def close(self) -> None:
         if self._pipe is not None:
@@ -192,9 +191,7 @@ def _scan_for_parent(path: Path, pipe: int) -> None:
 
 def _scans_in_turn(zipped: zipfile.ZipFile, vetted: Archive) -> Iterator[object]:
     yield _identity(zipped)
-    for index, part in enumerate(vetted.sheets):
-        if part.path is not None:
-            yield index, scan_sheet(zipped, part.path, vetted.coloured_styles)
+    yield from each_scan(zipped, vetted)
 
 
 def _identity(zipped: zipfile.ZipFile) -> tuple[int, ...]:
