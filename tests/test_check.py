@@ -929,3 +929,31 @@ def test_importing_planbooks_checks_leaves_panderas_data_synthesis_working() -> 
     )
     ran = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert ran.stdout.strip() == "2", ran.stderr
+
+
+@pytest.mark.parametrize(
+    "setting", ["PANDERA_VALIDATION_ENABLED=False", "PANDERA_VALIDATION_DEPTH=SCHEMA_ONLY"]
+)
+def test_a_pandera_setting_in_the_environment_does_not_turn_the_checks_off(
+    setting: str,
+) -> None:
+    """pandera reads these when it is imported: a fresh interpreter, as a lead's shell."""
+    import os
+    import subprocess
+    import sys
+
+    name, value = setting.split("=")
+    code = (
+        "import sys\n"
+        "from planbook.check import check_workbook\n"
+        "report = check_workbook(sys.argv[1])\n"
+        "print(sorted({f.code for f in report.findings if f.code[:3] == 'PB2'}))\n"
+    )
+    ran = subprocess.run(
+        [sys.executable, "-c", code, str(SAMPLE_WORKBOOK)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, name: value},
+    )
+    assert ran.stdout.strip() == "['PB201', 'PB203', 'PB221', 'PB231']", ran.stderr

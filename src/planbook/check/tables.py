@@ -98,6 +98,7 @@ def table_findings(
     column a table lacks standing empty (NA, which pandera's checks pass) for its rows.
     """
     import pandera.pandas as pa
+    from pandera.config import ValidationDepth, config_context
 
     from planbook.check.pandera_checks import using
 
@@ -110,7 +111,13 @@ def table_findings(
     rows: dict[TableSchema, list[MilestoneRow]] = defaultdict(list)
     for row in milestone_rows(plan):
         rows[schemas[row.table.effective_part or 2]].append(row)
-    with using(vocabularies), warnings.catch_warnings():
+    # Every check runs whatever the environment says: PANDERA_VALIDATION_ENABLED=False or
+    # a validation depth of SCHEMA_ONLY, meant for some other program, would otherwise
+    # pass every plan without a word.
+    everything = config_context(
+        validation_enabled=True, validation_depth=ValidationDepth.SCHEMA_AND_DATA
+    )
+    with using(vocabularies), everything, warnings.catch_warnings():
         warnings.simplefilter("ignore")  # pandera's notices about its own future
         for table_schema, members in rows.items():
             fields = [name for name in table_schema.schema.columns if name in FIELDS]
