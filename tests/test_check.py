@@ -767,6 +767,105 @@ def test_each_of_planbooks_registered_checks_has_its_findings() -> None:
     assert codes <= set(CODES)
 
 
+#: Texts that pass or fail the table-wide checks (None: a column the row's table lacks).
+WIDE_TEXTS = st.sampled_from([None, "", " ", "Started", "Complete", "Closed", "n/a", "N/A", "G"])
+#: pandera's options of a check: with the defaults planbook runs its own table-wide
+#: checks itself; with any other, pandera does.
+CHECK_OPTIONS = st.sampled_from(
+    [{}, {"raise_warning": True}, {"n_failure_cases": 1}, {"ignore_na": False}]
+)
+
+
+@pytest.mark.filterwarnings("ignore::pandera.errors.SchemaWarning")  # raise_warning's
+@settings(max_examples=100, deadline=None)
+@given(
+    rows=st.lists(
+        st.fixed_dictionaries(
+            {
+                "lead": WIDE_TEXTS,
+                "status": WIDE_TEXTS,
+                "rag": WIDE_TEXTS,
+                "is_milestone": st.booleans(),
+            }
+        ),
+        min_size=1,
+        max_size=10,
+    ),
+    start=st.integers(0, 50),
+    fields=st.lists(st.sampled_from(["lead", "status", "rag", "is_milestone"]), unique=True),
+    filled_options=CHECK_OPTIONS,
+    not_applicable_options=CHECK_OPTIONS,
+    drops_invalid_rows=st.booleans(),
+)
+def test_planbooks_table_wide_checks_give_the_failure_cases_pandera_gives(
+    rows: list[dict[str, object]],
+    start: int,
+    fields: list[str],
+    filled_options: dict[str, object],
+    not_applicable_options: dict[str, object],
+    drops_invalid_rows: bool,
+) -> None:
+    """planbook runs its own table-wide checks itself: the cases, pandera's among them,
+    are those of pandera running the whole schema (``is_milestone`` among the fields
+    makes filled_on_milestones raise: an error of the schema, with no row)."""
+    import pandas as pd
+    import pandera.pandas as pa
+
+    from planbook.check.pandera_checks import using
+    from planbook.check.tables import _Validation
+    from planbook.schemas import load_vocabularies
+
+    schema = pa.DataFrameSchema(
+        {
+            "lead": pa.Column(checks=pa.Check.not_from(fields=["status"])),
+            "status": pa.Column(checks=pa.Check.in_vocabulary(vocabulary="delivery_status")),
+            "rag": pa.Column(),
+        },
+        checks=[
+            pa.Check.filled_on_milestones(fields=fields, **filled_options),
+            pa.Check.not_applicable_only_when_complete(**not_applicable_options),
+        ],
+        name="plan_items",
+        drop_invalid_rows=drops_invalid_rows,
+    )
+    frame = pd.DataFrame(rows, index=pd.RangeIndex(start, start + len(rows)), dtype=object)
+    frame["is_milestone"] = frame["is_milestone"].astype(bool)
+
+    def in_order(cases: pd.DataFrame | None) -> list[dict[str, object]]:
+        if cases is None:
+            return []
+        order = ["index", "schema_context", "column", "check_number", "check"]
+        cases = cases.sort_values(order, kind="stable", na_position="first")
+        return [
+            {
+                name: None if not isinstance(value, dict) and pd.isna(value) else value
+                for name, value in case.items()
+            }
+            for case in cases.to_dict("records")
+        ]
+
+    with using(load_vocabularies(None)):
+        try:
+            schema.validate(frame.copy(), lazy=True)
+            by_pandera = None
+        except pa.errors.SchemaErrors as errors:
+            by_pandera = errors.failure_cases
+        assert in_order(_Validation.of(schema).failure_cases(frame)) == in_order(by_pandera)
+
+
+def test_a_table_wide_check_set_to_warn_gives_no_finding(tmp_path: Path, schemas: Path) -> None:
+    """pandera's ``raise_warning`` makes a failing check a warning of pandera's, which
+    planbook does not report, whoever runs the check."""
+    rows = [item(status="Started", rag="n/a")]
+    assert ("Plan", cell("rag"), "PB212") in found_in(tmp_path, *rows, schemas=schemas)
+    edit_once(
+        schemas / "tables" / "plan_items.yaml",
+        "  not_applicable_only_when_complete: {}\n",
+        "  not_applicable_only_when_complete: {raise_warning: true}\n",
+    )
+    assert ("Plan", cell("rag"), "PB212") not in found_in(tmp_path, *rows, schemas=schemas)
+
+
 def test_a_rag_vocabulary_check_on_another_column_gives_the_rag_finding(
     tmp_path: Path, schemas: Path
 ) -> None:

@@ -31,32 +31,46 @@ def one_line(result: Result) -> str:
 
 
 @pytest.mark.parametrize(
-    ("old", "new", "column", "words"),
+    ("old", "new", "where", "words"),
     [
         pytest.param(
             "      due_date: {plan_year: null}\n",
             "      due_date: {plan_year: null}\n      greater_than: 5\n",
-            "'due'",
+            "on column 'due'",
             ("greater_than(5)", "could not run", "TypeError"),
             id="a check that cannot run on a text column",
         ),
         pytest.param(  # unique_values_eq fails the column as a whole: no row to report at
             "  ref:\n    required: true\n",
             "  ref:\n    required: true\n    checks:\n      unique_values_eq: [nothing]\n",
-            "'ref'",
+            "on column 'ref'",
             ("unique_values_eq",),
             id="a column check failing with no row",
         ),
+        pytest.param(
+            "filled_on_milestones: {fields: [status]}\n",
+            "filled_on_milestones: {fields: 5}\n",
+            "on the table",
+            ("filled_on_milestones(fields=5)", "could not run", "TypeError"),
+            id="a table-wide check of planbook's that cannot run",
+        ),
+        pytest.param(
+            "  not_applicable_only_when_complete: {}\n",
+            "  not_applicable_only_when_complete: {}\n  greater_than: 5\n",
+            "on the table",
+            ("greater_than(5)", "could not run", "TypeError"),
+            id="a table-wide check of pandera's that cannot run",
+        ),
     ],
 )
-def test_a_schema_check_that_reports_no_cell_is_exit_2_naming_file_column_check(
-    schemas: Path, old: str, new: str, column: str, words: tuple[str, ...]
+def test_a_schema_check_that_reports_no_cell_is_exit_2_naming_file_where_and_check(
+    schemas: Path, old: str, new: str, where: str, words: tuple[str, ...]
 ) -> None:
     edit_once(schemas / PLAN_ITEMS, old, new)
     result = run_check(schemas)
     assert result.exit_code == 2, result.output
     line = one_line(result)
-    for word in ("plan_items.yaml", column, *words):
+    for word in ("plan_items.yaml", where, *words):
         assert word in line
 
 
@@ -86,3 +100,20 @@ def test_a_table_schema_that_is_not_clean_yaml_is_exit_2_naming_file_and_line(
     line = one_line(result)
     for word in ("plan_items.yaml", *words):
         assert word in line
+
+
+def test_of_two_checks_that_cannot_run_the_table_wide_one_is_reported(schemas: Path) -> None:
+    """As pandera orders its errors: the schema's own before its columns'."""
+    edit_once(
+        schemas / PLAN_ITEMS,
+        "      due_date: {plan_year: null}\n",
+        "      due_date: {plan_year: null}\n      greater_than: 5\n",
+    )
+    edit_once(
+        schemas / PLAN_ITEMS,
+        "filled_on_milestones: {fields: [status]}\n",
+        "filled_on_milestones: {fields: 5}\n",
+    )
+    result = run_check(schemas)
+    assert result.exit_code == 2, result.output
+    assert "the check filled_on_milestones(fields=5) on the table" in one_line(result)

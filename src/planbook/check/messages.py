@@ -50,7 +50,8 @@ def schema_failure(case: Mapping[Hashable, Any]) -> str:
     the check raised (it could not run on the column's text) or it failed the column or
     the table as a whole. One line, naming the column and the check."""
     check = str(case["check"])
-    column = case.get("column")
+    # A table-wide check's case names the schema where a column's names the column.
+    column = case.get("column") if case.get("schema_context") == "Column" else None
     where = f"on column '{column}'" if column is not None else "on the table"
     failure = case["failure_case"]
     raised = _RAISED.fullmatch(failure) if isinstance(failure, str) else None

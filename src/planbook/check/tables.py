@@ -5,11 +5,14 @@ table has, so a schema's ``required`` columns are checked too. Tables with the s
 schema and the same columns are validated together, lazily, so one run reports every
 failure; each pandera failure case is then mapped back to its exact cell. A big table
 checked only row by row is validated in slices of rows (``row_by_row``), which bounds the
-memory pandera's frames take and changes no finding.
+memory pandera's frames take and changes no finding. planbook's own table-wide checks
+are run by planbook on the frame pandera checked (``_Validation``), their failure cases
+the ones pandera would give, at a fraction of pandera's cost.
 """
 
 from __future__ import annotations
 
+import copy
 import warnings
 from collections import defaultdict
 from collections.abc import Iterator
@@ -97,7 +100,6 @@ def table_findings(
     rows under one schema are validated together (in slices, where ``row_by_row``), a
     column a table lacks standing empty (NA, which pandera's checks pass) for its rows.
     """
-    import pandera.pandas as pa
     from pandera.config import ValidationDepth, config_context
 
     from planbook.check.pandera_checks import using
@@ -122,13 +124,142 @@ def table_findings(
         for table_schema, members in rows.items():
             fields = [name for name in table_schema.schema.columns if name in FIELDS]
             step = ROWS_AT_ONCE if row_by_row(table_schema.schema) else len(members)
+            validation = _Validation.of(table_schema.schema)
             for start in range(0, len(members), step):
                 frame = _frame(members[start : start + step], fields, start)
-                try:
-                    table_schema.schema.validate(frame, lazy=True, inplace=True)  # no copy
-                except pa.errors.SchemaErrors as errors:
-                    yield from _findings(errors.failure_cases, table_schema, members)
-                del frame  # before the next slice's is made
+                cases = validation.failure_cases(frame)
+                if cases is not None:
+                    yield from _findings(cases, table_schema, members)
+                del frame, cases  # before the next slice's are made
+
+
+@dataclass(frozen=True)
+class _Validation:
+    """How a table schema is run: by pandera, all but planbook's own table-wide checks,
+    which planbook runs on the frame pandera checked and whose failure cases it gives as
+    pandera would. pandera gathers each failing row's cells into a dict through a pandas
+    group of its own: a third of a second for the 10,000 rows of a big faulty plan that
+    fail one check, where the same cases made here take a sixth of that."""
+
+    #: The schema as the user wrote it, and the one pandera runs: the same, less ``own``.
+    schema: pa.DataFrameSchema
+    by_pandera: pa.DataFrameSchema
+    #: planbook's table-wide checks, each with its number in ``schema.checks``.
+    own: tuple[tuple[int, pa.Check], ...]
+    #: The number in ``schema.checks`` of each of ``by_pandera.checks``.
+    numbers: tuple[int, ...]
+
+    @classmethod
+    def of(cls, schema: pa.DataFrameSchema) -> _Validation:
+        from planbook.check.pandera_checks import TABLE_CHECKS
+
+        # A schema that drops invalid rows reports none of them: pandera runs it all.
+        drops_rows = schema.drop_invalid_rows or any(
+            column.drop_invalid_rows for column in schema.columns.values()
+        )
+        own = tuple(
+            (number, check)
+            for number, check in enumerate(schema.checks)
+            if check.name in TABLE_CHECKS and _with_panderas_defaults(check) and not drops_rows
+        )
+        ours = {number for number, _ in own}
+        numbers = tuple(number for number in range(len(schema.checks)) if number not in ours)
+        if not own:
+            return cls(schema, schema, (), numbers)
+        by_pandera = copy.copy(schema)
+        by_pandera.checks = [schema.checks[number] for number in numbers]
+        return cls(schema, by_pandera, own, numbers)
+
+    def failure_cases(self, frame: pd.DataFrame) -> pd.DataFrame | None:
+        """pandera's failure cases of the frame, planbook's among them (None: it passes)."""
+        import pandas as pd
+        import pandera.pandas as pa
+
+        found: list[pd.DataFrame] = []
+        try:
+            checked = self.by_pandera.validate(frame, lazy=True, inplace=True)  # no copy
+        except pa.errors.SchemaErrors as errors:
+            checked, cases = errors.data, errors.failure_cases
+            if self.own:
+                _renumber(cases, self.numbers)
+            found.append(cases)
+        own = [
+            case
+            for number, check in self.own
+            for case in _own_cases(number, check, checked, self.schema.name)
+        ]
+        if own:
+            found.append(pd.DataFrame.from_records(own, columns=list(own[0])))
+        if not found:
+            return None
+        return found[0] if len(found) == 1 else pd.concat(found, ignore_index=True)
+
+
+def _renumber(cases: pd.DataFrame, numbers: tuple[int, ...]) -> None:
+    """Number pandera's table-wide cases as the whole schema does: pandera numbered the
+    checks it was given, less planbook's own."""
+    wide = (cases["schema_context"] == "DataFrameSchema") & cases["check_number"].notna()
+    if wide.any():
+        cases.loc[wide, "check_number"] = [
+            numbers[int(number)] for number in cases.loc[wide, "check_number"]
+        ]
+
+
+def _with_panderas_defaults(check: pa.Check) -> bool:
+    """Whether pandera would report each failing cell of the check, and only those."""
+    return (
+        check.ignore_na
+        and not check.raise_warning
+        and not check.element_wise
+        and check.n_failure_cases is None
+        and check.groupby is None
+    )
+
+
+def _own_cases(
+    number: int, check: pa.Check, frame: pd.DataFrame, schema_name: str | None
+) -> list[dict[str, Any]]:
+    """The failure cases of one of planbook's table-wide checks, as pandera gives them:
+    a row for each failing row with ``{column: value}`` of its failing cells (a missing
+    value passes), or one row with no index naming the error of a check that raised."""
+    import numpy as np
+
+    from planbook.check.pandera_checks import TABLE_CHECKS
+
+    said = {
+        "schema_context": "DataFrameSchema",
+        "check": check.error if check.error is not None else check.name,
+        "check_number": number,
+    }
+    try:
+        passed = TABLE_CHECKS[str(check.name)](frame, **(check.statistics or {}))
+    except Exception as error:  # as pandera catches it: an error of the schema, reported
+        text = f'"{error.args[0]}"' if error.args else ""
+        failure = f"{type(error).__name__}({text})"
+        return [{**said, "column": schema_name, "failure_case": failure, "index": None}]
+    # A missing value passes (pandera's ignore_na), asked only of the columns that fail.
+    failing = {
+        name: ~passed[name].to_numpy(dtype=bool) & frame[name].notna().to_numpy()
+        for name in frame.columns
+        if not passed[name].all()
+    }
+    names = [name for name, fails in failing.items() if fails.any()]
+    if not names:
+        return []
+    rows = np.logical_or.reduce([failing[name] for name in names])
+    flags = zip(*(failing[name][rows].tolist() for name in names), strict=True)
+    values = zip(*(frame[name].to_numpy()[rows].tolist() for name in names), strict=True)
+    return [
+        {
+            **said,
+            "column": "failure_case",  # pandera's name for a table-wide case's column
+            "failure_case": {
+                name: value for name, fail, value in zip(names, fail, cells, strict=True) if fail
+            },
+            "index": index,
+        }
+        for index, fail, cells in zip(frame.index[rows].tolist(), flags, values, strict=True)
+    ]
 
 
 #: The most rows validated at once where a table's checks allow it (``row_by_row``): a
@@ -212,6 +343,8 @@ def _findings(
     # the table as a whole. It is one line naming the file, not dropped.
     rowless = cases[cases["index"].isna()]
     if len(rowless):
+        # Of several, the schema's own before its columns', as pandera sorts them.
+        rowless = rowless.sort_values("schema_context", ascending=False, kind="stable")
         raise SchemaFileError(table_schema.path, schema_failure(rowless.iloc[0].to_dict()))
     # In an order of planbook's: pandera's (an unstable sort) changes with the other rows
     # in the frame, and the findings of one cell from several milestones of an item (its
