@@ -149,6 +149,32 @@ def test_removing_an_alias_makes_it_unknown(schemas: Path) -> None:
     assert normalise_status("Design", load_vocabularies(schemas).status).kind == "unknown"
 
 
+def test_a_folder_read_twice_gives_vocabularies_equal_and_hashed_alike(schemas: Path) -> None:
+    """The per-cell caches are keyed on the vocabulary: a folder read again shares them."""
+    first, again = load_vocabularies(schemas), load_vocabularies(schemas)
+    for one, other in [
+        (first.status, again.status),
+        (first.rag, again.rag),
+        (first.councils, again.councils),
+    ]:
+        assert one is not other
+        assert one == other
+        assert hash(one) == hash(other)
+
+
+def test_a_status_read_under_one_folder_is_read_afresh_under_an_edited_one(schemas: Path) -> None:
+    before = load_vocabularies(schemas).status
+    assert normalise_status("Done", before).kind == "unknown"
+    edit(
+        schemas / "vocabularies.yaml",
+        lambda d: d["delivery_status"]["aliases"].update(Done="Complete"),
+    )
+    after = load_vocabularies(schemas).status
+    assert after != before
+    assert normalise_status("Done", after).kind == "alias"
+    assert normalise_status("Done", before).kind == "unknown"
+
+
 def retire_mendip(data: dict[str, Any]) -> None:
     data["councils"] = [c for c in data["councils"] if c["code"] != "MDC"]
 

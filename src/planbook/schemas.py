@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import importlib.resources
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -71,6 +71,19 @@ def council_key(text: str) -> str:
 # --- the vocabularies ---------------------------------------------------------------------
 
 
+def _keep_hash(vocabulary: Any) -> None:
+    """Store a frozen dataclass's hash of its compared fields, for ``_kept_hash``."""
+    compared = tuple(getattr(vocabulary, f.name) for f in fields(vocabulary) if f.compare)
+    object.__setattr__(vocabulary, "_hash", hash(compared))
+
+
+def _kept_hash(vocabulary: Any) -> int:
+    # Why: a vocabulary is a key of the per-cell caches (``lru_cache``): hashing its
+    # tuples of spellings on each of a few hundred thousand lookups cost a tenth of a
+    # second of a big plan's check.
+    return vocabulary._hash
+
+
 @dataclass(frozen=True)
 class StatusVocabulary:
     """Delivery Status: canonical values and aliases (spelling, value) in file order."""
@@ -84,6 +97,7 @@ class StatusVocabulary:
     _aliases_by_key: dict[str, str] = field(init=False, repr=False, compare=False, hash=False)
     #: The most words any spelling has.
     most_words: int = field(init=False, repr=False, compare=False, hash=False)
+    _hash: int = field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         # Why: lookups run once per cell; build the dictionaries once per vocabulary.
@@ -92,6 +106,9 @@ class StatusVocabulary:
         object.__setattr__(
             self, "most_words", _most_words([*self._values_by_key, *self._aliases_by_key])
         )
+        _keep_hash(self)
+
+    __hash__ = _kept_hash
 
     def value_for(self, key: str) -> str | None:
         """The canonical value whose match key is ``key``."""
@@ -120,6 +137,7 @@ class RagVocabulary:
     _na_keys: frozenset[str] = field(init=False, repr=False, compare=False, hash=False)
     #: The most words any spelling has.
     most_words: int = field(init=False, repr=False, compare=False, hash=False)
+    _hash: int = field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_values_by_key", {match_key(v): v for v in self.values})
@@ -127,6 +145,9 @@ class RagVocabulary:
         object.__setattr__(self, "_na_keys", frozenset(map(match_key, self.not_applicable)))
         keys = [*self._values_by_key, *self._aliases_by_key, *self._na_keys]
         object.__setattr__(self, "most_words", _most_words(keys))
+        _keep_hash(self)
+
+    __hash__ = _kept_hash
 
     @property
     def not_applicable_value(self) -> str | None:
@@ -171,12 +192,16 @@ class CouncilRegistry:
     _by_key: dict[str, tuple[str, tuple[str, ...]]] = field(
         init=False, repr=False, compare=False, hash=False
     )
+    _hash: int = field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         by_key: dict[str, tuple[str, tuple[str, ...]]] = {}
         for spelling, codes in _council_spellings(self.councils, self.groups):
             by_key.setdefault(council_key(spelling), (spelling, codes))
         object.__setattr__(self, "_by_key", by_key)
+        _keep_hash(self)
+
+    __hash__ = _kept_hash
 
     @property
     def codes(self) -> tuple[str, ...]:
