@@ -1056,3 +1056,40 @@ def test_a_pandera_setting_in_the_environment_does_not_turn_the_checks_off(
         env={**os.environ, name: value},
     )
     assert ran.stdout.strip() == "['PB201', 'PB203', 'PB221', 'PB231']", ran.stderr
+
+
+SUSPECT_TEXTS = st.one_of(
+    st.sampled_from(sorted(EXCEL_ERRORS)).map(lambda error: f" {error}"),
+    st.sampled_from(["#", "Ref #12", "No. 5", "Started", "All", "30/09/22", "x" * 40_000]),
+    WRITABLE_TEXT.filter(str.strip),
+)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    cells=st.lists(
+        st.tuples(st.integers(1, 12), st.integers(1, 14), SUSPECT_TEXTS, st.booleans()),
+        max_size=12,
+    )
+)
+def test_the_cells_the_reader_suspects_are_every_cell_whose_text_may_be_broken(
+    tmp_path_factory: pytest.TempPathFactory, cells: list[tuple[int, int, str, bool]]
+) -> None:
+    """The cell rules (PB108, PB110) look only at the reader's suspects: they must be
+    every cell of the model whose text may be broken, in the table, above it, right of
+    it; typed as text or as an error value."""
+    import openpyxl
+
+    from planbook.model import may_be_broken
+    from planbook.read import read_workbook
+
+    path = build(tmp_path_factory.mktemp("suspects"), {"Plan": plan_sheet(item(), item())})
+    workbook = openpyxl.load_workbook(path)
+    for row, column, text, as_error in cells:
+        error = as_error and text.strip() in EXCEL_ERRORS
+        cell = workbook["Plan"].cell(row=row, column=column, value=text.strip() if error else text)
+        cell.data_type = "e" if error else "s"
+    workbook.save(path)
+    for sheet in read_workbook(path).sheets:
+        walked = {c for c in sheet.cells() if isinstance(c.value, str) and may_be_broken(c.value)}
+        assert set(sheet.suspects) == walked

@@ -71,6 +71,14 @@ def free_sheet_name(name: str, taken: set[str]) -> str:
 #: Excel holds at most this many characters in a cell.
 EXCEL_CELL_LIMIT = 32_767
 
+
+def may_be_broken(text: str) -> bool:
+    """Whether a cell's text could be an Excel error (each has a "#") or run past Excel's
+    limit: the reader asks it of every text as it makes the cell, and the cell rules
+    look only at the cells it says yes to (``Sheet.suspects``)."""
+    return "#" in text or len(text) > EXCEL_CELL_LIMIT
+
+
 #: Text under one of these makes an item's own row its first milestone (RAG alone does not).
 MILESTONE_FIELDS: frozenset[str] = frozenset({"milestone", "due", "status", "progress"})
 
@@ -347,6 +355,10 @@ class Sheet:
     #: The leads' notes on the sheet's cells, in row then column order. Not cells: not
     #: yielded by ``cells()``.
     comments: tuple[Comment, ...] = ()
+    #: The cells whose text ``may_be_broken``, held elsewhere in the model too: the
+    #: reader picks them as it makes the cells, where a second walk over every cell of a
+    #: big plan would cost a third of a second. Not yielded twice by ``cells()``.
+    suspects: tuple[Cell, ...] = ()
 
     kind: ClassVar[SheetKind] = "other"
 

@@ -42,7 +42,7 @@ from planbook.archive import (
 from planbook.comments import CommentReader
 from planbook.errors import UnreadableWorkbookError
 from planbook.layout import parse_sheet
-from planbook.model import Cell, CellValue, Comment, OtherSheet, Plan, Sheet
+from planbook.model import Cell, CellValue, Comment, OtherSheet, Plan, Sheet, may_be_broken
 from planbook.scan_ahead import ArrivingScans, ScanAhead, StartOverError
 
 T = TypeVar("T")
@@ -280,9 +280,12 @@ def _read_values(
                             values = _sparse_values(source, position)
                         else:
                             values = _calamine_values(next(ahead).result())
-                        rows = list(_rows(values, scan))
+                        suspects: list[Cell] = []
+                        rows = list(_rows(values, scan, suspects))
                     sheet = parse_sheet(names[position], index, part.state, rows)
-                    sheet = dataclasses.replace(sheet, last_column=scan.last_column)
+                    sheet = dataclasses.replace(
+                        sheet, last_column=scan.last_column, suspects=tuple(suspects)
+                    )
                     if scan.uncalculated:
                         sheet = _with_uncalculated(sheet, scan)
                     sheets.append(sheet)
@@ -398,9 +401,10 @@ def _sparse_values(path: Path | IO[bytes], index: int) -> Iterator[tuple[int, in
 
 
 def _rows(
-    values: Iterator[tuple[int, int, list[Any]]], scan: SheetScan
+    values: Iterator[tuple[int, int, list[Any]]], scan: SheetScan, suspects: list[Cell]
 ) -> Iterator[tuple[int, list[Cell]]]:
-    """(row number, cells) for every row with a value, a formula or a coloured blank.
+    """(row number, cells) for every row with a value, a formula or a coloured blank;
+    each cell whose text ``may_be_broken`` also added to ``suspects``.
 
     ``values`` come in row order (calamine a row at a time, openpyxl a cell at a time);
     the scan's extras are merged in at their rows. What the reader raises as the rows
@@ -426,22 +430,28 @@ def _rows(
                         continue
                     if len(value) <= 64:
                         value = share(value, value)
+                    cell = new_cell(Cell, (number, column, value, None))
+                    if may_be_broken(value):
+                        suspects.append(cell)
                 elif value is None:
                     continue
                 else:
                     value = _plain(value)
-                cells.append(new_cell(Cell, (number, column, value, None)))
+                    cell = new_cell(Cell, (number, column, value, None))
+                    if type(value) is str and may_be_broken(value):
+                        suspects.append(cell)
+                cells.append(cell)
         while next_extra < len(waiting) and waiting[next_extra] < number:
             only = waiting[next_extra]
-            yield only, sorted(extras.pop(only), key=lambda cell: cell.column)
+            yield only, _merge([], extras.pop(only), suspects)
             next_extra += 1
         if next_extra < len(waiting) and waiting[next_extra] == number:
-            cells = _merge(cells, extras.pop(number))
+            cells = _merge(cells, extras.pop(number), suspects)
             next_extra += 1
         if cells:
             yield number, cells
     for only in waiting[next_extra:]:
-        yield only, sorted(extras.pop(only), key=lambda cell: cell.column)
+        yield only, _merge([], extras.pop(only), suspects)
 
 
 def _row_number(entry: tuple[int, int, list[Any]]) -> int:
@@ -460,10 +470,13 @@ def _extras_by_row(scan: SheetScan) -> dict[int, list[Cell]]:
     return extras
 
 
-def _merge(cells: list[Cell], extra: list[Cell]) -> list[Cell]:
+def _merge(cells: list[Cell], extra: list[Cell], suspects: list[Cell]) -> list[Cell]:
+    """A row's cells and the scan's extras at columns with no value, in column order;
+    the extras kept that ``may_be_broken`` added to ``suspects``."""
     taken = {cell.column for cell in cells}
-    merged = cells + [cell for cell in extra if cell.column not in taken]
-    return sorted(merged, key=lambda cell: cell.column)
+    kept = [cell for cell in extra if cell.column not in taken]
+    suspects.extend(cell for cell in kept if type(cell.value) is str and may_be_broken(cell.value))
+    return sorted(cells + kept, key=lambda cell: cell.column)
 
 
 def _with_uncalculated(sheet: Sheet, scan: SheetScan) -> Sheet:

@@ -112,7 +112,8 @@ def _cell_findings(sheet: Sheet) -> Iterator[Finding]:
     """Cells that are broken whatever their place: error values, formulas never
     calculated, text longer than Excel holds."""
     uncalculated = {(cell.row, cell.column) for cell in sheet.uncalculated}
-    for cell in sheet.cells():  # every cell of a sheet: the cheap tests first
+    # The reader's suspects are the only cells that may be either of the last two.
+    for cell in {*sheet.uncalculated, *sheet.suspects}:
         value = cell.value
         if uncalculated and (cell.row, cell.column) in uncalculated:
             yield _at(
