@@ -56,6 +56,13 @@ def one_line(result: Result) -> str:
         ),
         pytest.param(
             "  not_applicable_only_when_complete: {}\n",
+            "  not_applicable_only_when_complete: {vocabulary: rag}\n",
+            "on the table",
+            ("not_applicable_only_when_complete", "could not run", "vocabulary"),
+            id="a table-wide check of planbook's given an argument it does not take",
+        ),
+        pytest.param(
+            "  not_applicable_only_when_complete: {}\n",
             "  not_applicable_only_when_complete: {}\n  greater_than: 5\n",
             "on the table",
             ("greater_than(5)", "could not run", "TypeError"),
@@ -113,6 +120,23 @@ def test_of_two_checks_that_cannot_run_the_table_wide_one_is_reported(schemas: P
         schemas / PLAN_ITEMS,
         "filled_on_milestones: {fields: [status]}\n",
         "filled_on_milestones: {fields: 5}\n",
+    )
+    result = run_check(schemas)
+    assert result.exit_code == 2, result.output
+    assert "the check filled_on_milestones(fields=5) on the table" in one_line(result)
+
+
+def test_of_two_table_wide_checks_that_cannot_run_the_first_is_reported(schemas: Path) -> None:
+    """As pandera ran them: planbook's own first, though planbook runs it itself."""
+    edit_once(
+        schemas / PLAN_ITEMS,
+        "filled_on_milestones: {fields: [status]}\n",
+        "filled_on_milestones: {fields: 5}\n",
+    )
+    edit_once(
+        schemas / PLAN_ITEMS,
+        "  not_applicable_only_when_complete: {}\n",
+        "  not_applicable_only_when_complete: {}\n  greater_than: 5\n",
     )
     result = run_check(schemas)
     assert result.exit_code == 2, result.output

@@ -392,3 +392,27 @@ def test_empty_optional_sections_mean_none(schemas: Path) -> None:
     (schemas / "councils.yaml").write_text(COUNCILS_OK + "groups:\n", encoding="utf-8")
     vocab: Vocabularies = load_vocabularies(schemas)
     assert (vocab.councils.codes, vocab.councils.groups) == (("HDC",), ())
+
+
+def test_a_vocabulary_unpickled_in_another_process_hashes_as_one_read_there() -> None:
+    """Text hashes differ from process to process: the kept hash is made again."""
+    import os
+    import pickle
+    import subprocess
+    import sys
+
+    code = (
+        "import pickle, sys\n"
+        "from planbook.schemas import load_vocabularies\n"
+        "old = pickle.loads(sys.stdin.buffer.read())\n"
+        "new = load_vocabularies(None)\n"
+        "print(old == new.status, old in {new.status})\n"
+    )
+    ran = subprocess.run(
+        [sys.executable, "-c", code],
+        input=pickle.dumps(load_vocabularies(None).status),
+        capture_output=True,
+        check=False,
+        env={**os.environ, "PYTHONHASHSEED": "7"},
+    )
+    assert ran.stdout.decode().split() == ["True", "True"], ran.stderr.decode()

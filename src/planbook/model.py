@@ -74,8 +74,8 @@ EXCEL_CELL_LIMIT = 32_767
 
 def may_be_broken(text: str) -> bool:
     """Whether a cell's text could be an Excel error (each has a "#") or run past Excel's
-    limit: the reader asks it of every text as it makes the cell, and the cell rules
-    look only at the cells it says yes to (``Sheet.suspects``)."""
+    limit: the reader asks it of every text as it makes the cell (``Sheet.suspects``),
+    and the cell rules walk a sheet only when it said yes to one."""
     return "#" in text or len(text) > EXCEL_CELL_LIMIT
 
 
@@ -355,10 +355,11 @@ class Sheet:
     #: The leads' notes on the sheet's cells, in row then column order. Not cells: not
     #: yielded by ``cells()``.
     comments: tuple[Comment, ...] = ()
-    #: The cells whose text ``may_be_broken``, held elsewhere in the model too: the
-    #: reader picks them as it makes the cells, where a second walk over every cell of a
-    #: big plan would cost a third of a second. Not yielded twice by ``cells()``.
-    suspects: tuple[Cell, ...] = ()
+    #: The cells whose text ``may_be_broken``, as the reader picked them while making the
+    #: cells: when it picked none, the cell rules need not walk the sheet (a third of a
+    #: second for a big plan). None: not picked (a sheet made or changed other than by
+    #: the reader), so the rules walk every cell. Not yielded twice by ``cells()``.
+    suspects: tuple[Cell, ...] | None = None
 
     kind: ClassVar[SheetKind] = "other"
 

@@ -81,7 +81,17 @@ def _kept_hash(vocabulary: Any) -> int:
     # Why: a vocabulary is a key of the per-cell caches (``lru_cache``): hashing its
     # tuples of spellings on each of a few hundred thousand lookups cost a tenth of a
     # second of a big plan's check.
-    return vocabulary._hash
+    try:
+        return vocabulary._hash
+    except AttributeError:  # unpickled: made again, as text hashes differ by process
+        _keep_hash(vocabulary)
+        return vocabulary._hash
+
+
+def _state_without_hash(vocabulary: Any) -> dict[str, Any]:
+    """What pickle keeps of a vocabulary: all but its hash, which another process (with
+    other hashes of text) must make anew."""
+    return {name: value for name, value in vars(vocabulary).items() if name != "_hash"}
 
 
 @dataclass(frozen=True)
@@ -109,6 +119,7 @@ class StatusVocabulary:
         _keep_hash(self)
 
     __hash__ = _kept_hash
+    __getstate__ = _state_without_hash
 
     def value_for(self, key: str) -> str | None:
         """The canonical value whose match key is ``key``."""
@@ -148,6 +159,7 @@ class RagVocabulary:
         _keep_hash(self)
 
     __hash__ = _kept_hash
+    __getstate__ = _state_without_hash
 
     @property
     def not_applicable_value(self) -> str | None:
@@ -202,6 +214,7 @@ class CouncilRegistry:
         _keep_hash(self)
 
     __hash__ = _kept_hash
+    __getstate__ = _state_without_hash
 
     @property
     def codes(self) -> tuple[str, ...]:

@@ -111,9 +111,10 @@ def _visibility_findings(plan: Plan) -> Iterator[Finding]:
 def _cell_findings(sheet: Sheet) -> Iterator[Finding]:
     """Cells that are broken whatever their place: error values, formulas never
     calculated, text longer than Excel holds."""
+    if sheet.suspects == () and not sheet.uncalculated:
+        return  # the reader saw no text that may be broken, and no formula uncalculated
     uncalculated = {(cell.row, cell.column) for cell in sheet.uncalculated}
-    # The reader's suspects are the only cells that may be either of the last two.
-    for cell in {*sheet.uncalculated, *sheet.suspects}:
+    for cell in sheet.cells():  # every cell of a sheet: the cheap tests first
         value = cell.value
         if uncalculated and (cell.row, cell.column) in uncalculated:
             yield _at(

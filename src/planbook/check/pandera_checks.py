@@ -99,8 +99,8 @@ def foreign_field(text: str, fields: list[str]) -> str | None:
 #: a time: a table checked only by them may be validated a slice of rows at a time.
 ROW_BY_ROW_CHECKS: set[str] = set()
 
-#: planbook's table-wide checks by name: each takes the frame and answers for each cell.
-TABLE_CHECKS: dict[str, Callable[..., pd.DataFrame]] = {}
+#: The names of planbook's table-wide checks: each takes the frame, answers for each cell.
+TABLE_CHECKS: set[str] = set()
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -111,7 +111,7 @@ def _register(statistics: list[str], **options: Any) -> Callable[[F], F]:
     def register(function: F) -> F:
         ROW_BY_ROW_CHECKS.add(function.__name__)
         if options.get("supported_types") is pd.DataFrame:
-            TABLE_CHECKS[function.__name__] = function
+            TABLE_CHECKS.add(function.__name__)
         return extensions.register_check_method(function, statistics=statistics, **options)
 
     return register

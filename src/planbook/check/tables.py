@@ -224,15 +224,14 @@ def _own_cases(
     value passes), or one row with no index naming the error of a check that raised."""
     import numpy as np
 
-    from planbook.check.pandera_checks import TABLE_CHECKS
-
     said = {
         "schema_context": "DataFrameSchema",
         "check": check.error if check.error is not None else check.name,
         "check_number": number,
     }
-    try:
-        passed = TABLE_CHECKS[str(check.name)](frame, **(check.statistics or {}))
+    try:  # pandera's own backend calls the check, with every argument the schema gave it
+        backend = check.get_backend(frame)(check)
+        passed = backend.apply(backend.preprocess(frame, None))
     except Exception as error:  # as pandera catches it: an error of the schema, reported
         text = f'"{error.args[0]}"' if error.args else ""
         failure = f"{type(error).__name__}({text})"
@@ -343,8 +342,14 @@ def _findings(
     # the table as a whole. It is one line naming the file, not dropped.
     rowless = cases[cases["index"].isna()]
     if len(rowless):
-        # Of several, the schema's own before its columns', as pandera sorts them.
-        rowless = rowless.sort_values("schema_context", ascending=False, kind="stable")
+        # Of several, the schema's own before its columns', as pandera sorts them, each in
+        # the order the checks ran (its presence checks, with no number, first).
+        rowless = rowless.sort_values(
+            ["schema_context", "check_number"],
+            ascending=[False, True],
+            kind="stable",
+            na_position="first",
+        )
         raise SchemaFileError(table_schema.path, schema_failure(rowless.iloc[0].to_dict()))
     # In an order of planbook's: pandera's (an unstable sort) changes with the other rows
     # in the frame, and the findings of one cell from several milestones of an item (its

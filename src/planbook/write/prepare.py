@@ -191,7 +191,7 @@ def _prepare_sheet(sheet: PlanSheet, vocabularies: Vocabularies, changes: list[C
     tables = tuple(
         _prepare_table(sheet.name, table, columns, vocabularies, changes) for table in sheet.tables
     )
-    return dataclasses.replace(sheet, tables=tables)
+    return dataclasses.replace(sheet, tables=tables, suspects=None)  # cells changed
 
 
 def _prepare_table(
@@ -289,7 +289,7 @@ def attach_derived(plan: Plan, derivation: Derivation) -> Plan:
     for sheet in plan.sheets:
         if isinstance(sheet, PlanSheet):
             tables = tuple(_attach(sheet, table, derivation) for table in sheet.tables)
-            sheet = dataclasses.replace(sheet, tables=tables)
+            sheet = dataclasses.replace(sheet, tables=tables, suspects=None)  # cells changed
         sheets.append(sheet)
     return dataclasses.replace(plan, sheets=tuple(sheets))
 
