@@ -109,35 +109,33 @@ def test_a_table_schema_that_is_not_clean_yaml_is_exit_2_naming_file_and_line(
         assert word in line
 
 
-def test_of_two_checks_that_cannot_run_the_table_wide_one_is_reported(schemas: Path) -> None:
-    """As pandera orders its errors: the schema's own before its columns'."""
-    edit_once(
-        schemas / PLAN_ITEMS,
-        "      due_date: {plan_year: null}\n",
-        "      due_date: {plan_year: null}\n      greater_than: 5\n",
-    )
-    edit_once(
-        schemas / PLAN_ITEMS,
-        "filled_on_milestones: {fields: [status]}\n",
-        "filled_on_milestones: {fields: 5}\n",
-    )
-    result = run_check(schemas)
-    assert result.exit_code == 2, result.output
-    assert "the check filled_on_milestones(fields=5) on the table" in one_line(result)
+#: A table-wide check of planbook's that cannot run, and which one it is said to be.
+_PLANBOOKS_BROKEN = (
+    "filled_on_milestones: {fields: [status]}\n",
+    "filled_on_milestones: {fields: 5}\n",
+)
 
 
-def test_of_two_table_wide_checks_that_cannot_run_the_first_is_reported(schemas: Path) -> None:
-    """As pandera ran them: planbook's own first, though planbook runs it itself."""
-    edit_once(
-        schemas / PLAN_ITEMS,
-        "filled_on_milestones: {fields: [status]}\n",
-        "filled_on_milestones: {fields: 5}\n",
-    )
-    edit_once(
-        schemas / PLAN_ITEMS,
-        "  not_applicable_only_when_complete: {}\n",
-        "  not_applicable_only_when_complete: {}\n  greater_than: 5\n",
-    )
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        pytest.param(  # pandera orders its errors the schema's own before its columns'
+            "      due_date: {plan_year: null}\n",
+            "      due_date: {plan_year: null}\n      greater_than: 5\n",
+            id="a column's check after it",
+        ),
+        pytest.param(  # as pandera ran them: planbook's own first, though planbook runs it
+            "  not_applicable_only_when_complete: {}\n",
+            "  not_applicable_only_when_complete: {}\n  greater_than: 5\n",
+            id="a later table-wide check of pandera's",
+        ),
+    ],
+)
+def test_of_two_checks_that_cannot_run_the_first_table_wide_one_is_reported(
+    schemas: Path, old: str, new: str
+) -> None:
+    edit_once(schemas / PLAN_ITEMS, old, new)
+    edit_once(schemas / PLAN_ITEMS, *_PLANBOOKS_BROKEN)
     result = run_check(schemas)
     assert result.exit_code == 2, result.output
     assert "the check filled_on_milestones(fields=5) on the table" in one_line(result)
