@@ -48,7 +48,7 @@ from planbook.schemas import load_vocabularies
 from planbook.write import Change, FormatResult, format_workbook
 from planbook.write.prepare import CHANGE_COLUMNS
 from planbook.write.xlsx import excel_serial
-from workbooks import PLAN_HEADER, CellInput, write_workbook
+from workbooks import PLAN_HEADER, SAMPLE_WORKBOOK, CellInput, write_workbook
 
 AS_OF = dt.date(2022, 3, 17)
 SETTINGS = Settings(as_of=AS_OF)
@@ -1657,3 +1657,16 @@ def test_the_cycle_collector_is_on_again_after_format_however_it_went(
     with pytest.raises(PlanbookError):
         format_workbook(broken, tmp_path / "out2.xlsx")
     assert gc.isenabled()
+
+
+def test_the_prepared_model_keeps_no_pick_of_suspect_cells_from_the_reader() -> None:
+    """prepare changes cells (canonical values, planbook's columns): the reader's pick of
+    cells whose text may be broken no longer answers for them, so the re-check walks."""
+    from planbook.read import read_workbook
+    from planbook.write.prepare import prepare
+
+    plan = read_workbook(SAMPLE_WORKBOOK)
+    assert all(sheet.suspects is not None for sheet in plan.plan_sheets)
+    prepared, _ = prepare(plan, load_vocabularies(None), dt.date(2022, 10, 1))
+    assert prepared.plan_sheets
+    assert all(sheet.suspects is None for sheet in prepared.plan_sheets)

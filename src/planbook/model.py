@@ -363,6 +363,12 @@ class Sheet:
 
     kind: ClassVar[SheetKind] = "other"
 
+    @property
+    def may_hold_broken_text(self) -> bool:
+        """False only when the reader saw no text on the sheet that ``may_be_broken``:
+        what looks for such text (the cell rules, the cut to Excel's limit) skips it."""
+        return self.suspects != ()
+
     def cells(self) -> Iterator[Cell]:
         yield from self.unplaced
         yield from self.artefacts

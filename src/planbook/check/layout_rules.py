@@ -111,8 +111,8 @@ def _visibility_findings(plan: Plan) -> Iterator[Finding]:
 def _cell_findings(sheet: Sheet) -> Iterator[Finding]:
     """Cells that are broken whatever their place: error values, formulas never
     calculated, text longer than Excel holds."""
-    if sheet.suspects == () and not sheet.uncalculated:
-        return  # the reader saw no text that may be broken, and no formula uncalculated
+    if not sheet.may_hold_broken_text and not sheet.uncalculated:
+        return
     uncalculated = {(cell.row, cell.column) for cell in sheet.uncalculated}
     for cell in sheet.cells():  # every cell of a sheet: the cheap tests first
         value = cell.value

@@ -87,6 +87,8 @@ def prepare(
 
 def _cut_to_excel(sheet: Sheet) -> Iterator[Change]:
     """Text longer than Excel holds is written cut: said in the Change Log, never silently."""
+    if not sheet.may_hold_broken_text:
+        return
     for cell in sheet.cells():
         if isinstance(cell.value, str) and len(cell.value) > EXCEL_CELL_LIMIT:
             yield Change(
